@@ -1,0 +1,189 @@
+extension Simulator {
+    /// The reverse pass of the last ``run(_:readout:)``: the vector–Jacobian product of the
+    /// readouts with `cotangent`, w.r.t. every weight, every learnable neuron parameter and every
+    /// input spike time. It replays exactly the forward computation — solver steps, spike times
+    /// (implicit function theorem), jumps and resets — in reverse order of commitment.
+    public func gradient(_ cotangent: Cotangent) throws -> Gradients {
+        guard hasRun else { throw EventaxError.invalid(field: "gradient", "call run(_:readout:) successfully before gradient(_:)") }
+        let net = network
+        var grads = Gradients(network: net, inputShape: inputShape)
+        try seedCotangent(cotangent)
+        let ubar = UnsafeMutablePointer<Double>.allocate(capacity: max(net.stateTotal, 1))
+        ubar.initialize(repeating: 0, count: max(net.stateTotal, 1))
+        defer { ubar.deallocate() }
+        var tRun = [Double](repeating: 0, count: net.neuronCount)
+        var cursor = [Int](repeating: 0, count: net.neuronCount)
+        var tapPtr = [Int](repeating: 0, count: net.neuronCount)
+        for n in 0..<net.neuronCount {
+            let top = taps[n].last.map { Int($0.position) + 1 } ?? 0
+            cursor[n] = min(tapes[n].count, max(runtime[n].specStart, top))
+            tapPtr[n] = taps[n].count - 1
+        }
+        let obar = UnsafeMutablePointer<Double>.allocate(capacity: 64)
+        defer { obar.deallocate() }
+
+        net.parameters.withUnsafeBufferPointer { paramsBuf in
+            net.weights.withUnsafeBufferPointer { weightsBuf in
+                grads.weights.withUnsafeMutableBufferPointer { wbarBuf in
+                    grads.parameters.withUnsafeMutableBufferPointer { pbarBuf in
+                        let params = UnsafeMutablePointer(mutating: paramsBuf.baseAddress!)
+                        let weights = UnsafeMutablePointer(mutating: weightsBuf.baseAddress ?? UnsafePointer(bitPattern: 8)!)
+                        let wbar = wbarBuf.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!
+                        let pbarBase = pbarBuf.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!
+
+                        func context(_ n: Int) -> (KernelOps, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) {
+                            (net.populations[Int(net.populationOf[n])].ops, params + net.parameterOffset[n], ubar + net.stateOffset[n],
+                             pbarBase + net.learnableOffset[n])
+                        }
+
+                        /// Applies the observation taps at positions ≥ r of neuron n.
+                        func applyTaps(_ n: Int, downTo r: Int) {
+                            guard tapPtr[n] >= 0 else { return }
+                            let (ops, p, ub, pb) = context(n)
+                            while tapPtr[n] >= 0 && Int(taps[n][tapPtr[n]].position) >= r {
+                                let tap = taps[n][tapPtr[n]]
+                                tapPtr[n] -= 1
+                                let ct = cotangent.states?[Int(tap.output)][Int(tap.timeIndex)] ?? []
+                                guard ct.contains(where: { $0 != 0 }) else { continue }
+                                for c in 0..<ops.observableCount { obar[c] = c < ct.count ? ct[c] : 0 }
+                                let taubar = tapStates.withUnsafeMutableBufferPointer { buf in
+                                    ops.reverseObserve(buf.baseAddress! + tap.stateOffset, p, tap.tau, obar, ub, pb, scratch)
+                                }
+                                // τ = t_obs − t_k and t_k moves with the segment origin.
+                                if Int(tap.position) < tapes[n].count { tRun[n] -= taubar }
+                            }
+                        }
+
+                        /// Reverses one step record r of neuron n; returns h̄ (0 for spike steps).
+                        func reverseStep(_ n: Int, _ r: Int, spike: Bool, tbar: Double) -> Double {
+                            let (ops, p, ub, pb) = context(n)
+                            if !spike {
+                                var zero = true
+                                for q in 0..<ops.stateCount where ub[q] != 0 { zero = false; break }
+                                if zero && ops.learnableCount >= 0 { return 0 }
+                            }
+                            let tape = tapes[n]
+                            return tape.u.withUnsafeBufferPointer { buf in
+                                ops.reverseStep(UnsafeMutablePointer(mutating: buf.baseAddress! + r * tape.n), p, tape.h[r], spike, tbar, ub, pb, scratch)
+                            }
+                        }
+
+                        /// Moves neuron n's cursor down to record `target`, reversing the solver-chosen steps in between.
+                        func retreat(_ n: Int, to target: Int) {
+                            applyTaps(n, downTo: cursor[n])
+                            while cursor[n] > target {
+                                let r = cursor[n] - 1
+                                let kind = tapes[n].kind[r]
+                                let hbar = reverseStep(n, r, spike: false, tbar: 0)
+                                if kind == .clippedConstant { tRun[n] -= hbar }
+                                cursor[n] = r
+                                applyTaps(n, downTo: r)
+                            }
+                        }
+
+                        for entry in log.reversed() {
+                            if entry >= 0 {
+                                let d = deliveries[Int(entry)]
+                                let n = Int(d.target), r = Int(d.record)
+                                retreat(n, to: r + 1)
+                                let (ops, p, ub, pb) = context(n)
+                                var Tbar = tRun[n]
+                                tRun[n] = 0
+                                let s = Int(d.synapse)
+                                tapes[n].u.withUnsafeMutableBufferPointer { buf in
+                                    ops.reverseJump(buf.baseAddress! + r * tapes[n].n, weights + net.weightOffset[s], p, ub,
+                                                    wbar + net.weightOffset[s], pb, scratch)
+                                }
+                                cursor[n] = r
+                                applyTaps(n, downTo: r)
+                                if r > 0 && tapes[n].kind[r - 1] == .clipped {
+                                    let hbar = reverseStep(n, r - 1, spike: false, tbar: 0)
+                                    Tbar += hbar
+                                    tRun[n] -= hbar
+                                    cursor[n] = r - 1
+                                    applyTaps(n, downTo: r - 1)
+                                }
+                                let src = Int(d.source)
+                                if src >= 0 {
+                                    spikes[src].tbar += Tbar
+                                } else {
+                                    let ins = inputSpikes[-src - 1]
+                                    grads.inputs[Int(ins.channel)][Int(ins.index)] += Tbar
+                                }
+                            } else {
+                                let sid = Int(-entry - 1)
+                                let n = Int(spikes[sid].neuron), r = Int(spikes[sid].record)
+                                retreat(n, to: r + 1)
+                                let (ops, p, ub, pb) = context(n)
+                                let Tbar = spikes[sid].tbar + tRun[n]
+                                tRun[n] = 0
+                                tapes[n].u.withUnsafeMutableBufferPointer { buf in
+                                    ops.reverseReset(buf.baseAddress! + r * tapes[n].n, p, ub, pb, scratch)
+                                }
+                                cursor[n] = r
+                                applyTaps(n, downTo: r)
+                                _ = reverseStep(n, r - 1, spike: true, tbar: Tbar)
+                                tRun[n] += Tbar
+                                cursor[n] = r - 1
+                                applyTaps(n, downTo: r - 1)
+                            }
+                        }
+                        for n in 0..<net.neuronCount {
+                            retreat(n, to: 0)
+                            let (ops, p, ub, pb) = context(n)
+                            ops.reverseInitial(p, ub, pb, scratch)
+                        }
+                    }
+                }
+            }
+        }
+        return grads
+    }
+
+    /// Puts the cotangent on spike times into the spike records and checks its shapes.
+    func seedCotangent(_ ct: Cotangent) throws {
+        for k in spikes.indices { spikes[k].tbar = 0 }
+        let net = network
+        var firstSpike = [Int](repeating: -1, count: net.neuronCount)
+        var spikeIds = [[Int]](repeating: [], count: net.neuronCount)
+        for (k, s) in spikes.enumerated() {
+            let n = Int(s.neuron)
+            if firstSpike[n] < 0 { firstSpike[n] = k }
+            spikeIds[n].append(k)
+        }
+        if let t = ct.ttfs {
+            guard t.count == net.outputs.count else { throw EventaxError.invalid(field: "cotangent.ttfs", "has \(t.count) values, expected one per output (\(net.outputs.count))") }
+            for (k, v) in t.enumerated() {
+                guard v.isFinite else { throw EventaxError.invalid(field: "cotangent.ttfs[\(k)]", "must be finite, got \(v)") }
+                let f = firstSpike[net.outputs[k]]
+                if f >= 0 { spikes[f].tbar += v }
+            }
+        }
+        if let s = ct.spikes {
+            guard s.count == net.neuronCount else { throw EventaxError.invalid(field: "cotangent.spikes", "has \(s.count) lists, expected one per neuron (\(net.neuronCount))") }
+            for (n, list) in s.enumerated() {
+                guard list.count <= spikeIds[n].count else {
+                    throw EventaxError.invalid(field: "cotangent.spikes[\(n)]", "has \(list.count) values but neuron \(n) spiked \(spikeIds[n].count) times")
+                }
+                for (k, v) in list.enumerated() {
+                    guard v.isFinite else { throw EventaxError.invalid(field: "cotangent.spikes[\(n)][\(k)]", "must be finite, got \(v)") }
+                    spikes[spikeIds[n][k]].tbar += v
+                }
+            }
+        }
+        if let st = ct.states {
+            let times = lastRequest.observationTimes.count
+            guard st.count == net.outputs.count else { throw EventaxError.invalid(field: "cotangent.states", "has \(st.count) entries, expected one per output (\(net.outputs.count))") }
+            for (o, perTime) in st.enumerated() {
+                guard perTime.count == times else { throw EventaxError.invalid(field: "cotangent.states[\(o)]", "has \(perTime.count) entries, expected one per observation time (\(times))") }
+                let nObs = net.populations[Int(net.populationOf[net.outputs[o]])].ops.observableCount
+                for (k, ch) in perTime.enumerated() {
+                    guard ch.count == nObs else { throw EventaxError.invalid(field: "cotangent.states[\(o)][\(k)]", "has \(ch.count) channels, expected \(nObs)") }
+                    for (c, v) in ch.enumerated() where !v.isFinite {
+                        throw EventaxError.invalid(field: "cotangent.states[\(o)][\(k)][\(c)]", "must be finite, got \(v)")
+                    }
+                }
+            }
+        }
+    }
+}

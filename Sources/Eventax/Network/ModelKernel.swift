@@ -1,0 +1,349 @@
+import Foundation
+
+/// The engine's per-model operations, specialized for one model type `M` and one dual-lane width
+/// `L` (≥ state count + learnable parameter count + max(1, weights per synapse)). Forward
+/// operations run the model with `Double`; reverse operations run the same model code with
+/// `Dual<L>` to get exact local Jacobians. Scratch memory comes from the caller's workspace.
+@usableFromInline
+struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: Sendable where L.Scalar == Double {
+    @usableFromInline typealias D = Dual<L>
+
+    @usableFromInline let model: M
+    @usableFromInline let tab: TableauData
+    @usableFromInline let n: Int
+    @usableFromInline let nParams: Int
+    @usableFromInline let learnable: [Int]
+    @usableFromInline let wps: Int
+    @usableFromInline let nObs: Int
+    @usableFromInline let canSpike: Bool
+    @usableFromInline let dt: Double
+    @usableFromInline let adaptive: AdaptiveConfig?
+
+    @inlinable
+    init(model: M, solver: SolverConfig, tableau: TableauData, learnable: [Int]) {
+        self.model = model
+        self.tab = tableau
+        self.n = model.stateNames.count
+        self.nParams = model.parameters.count
+        self.learnable = learnable
+        self.wps = model.weightsPerSynapse
+        self.nObs = model.observableNames.count
+        self.canSpike = model.canSpike
+        self.dt = solver.dt
+        self.adaptive = solver.adaptive
+    }
+
+    /// Bytes of scratch memory the operations need.
+    @inlinable var scratchBytes: Int {
+        let dualCount = (tab.s + 3) * n + nParams + max(wps, 1) + nObs + 8
+        return max(dualCount * MemoryLayout<D>.stride + 64, doubleOffset + ((tab.s + 3) * n + 8) * 8)
+    }
+
+    /// Where the Double stages start in scratch (after the root finder's duals).
+    @inlinable var doubleOffset: Int {
+        let rootBytes = ((tab.s + 3) * n + nParams + 8) * MemoryLayout<Dual<SIMD2<Double>>>.stride
+        return (rootBytes + 63) & ~63
+    }
+
+    // MARK: Forward
+
+    @inlinable @inline(__always)
+    func initialState(_ p: UnsafeMutablePointer<Double>, _ u: UnsafeMutablePointer<Double>) {
+        model.initialState(Vars(u), Vars(p))
+    }
+
+    @inlinable @inline(__always)
+    func condition(_ u: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>) -> Double {
+        canSpike ? model.spikeCondition(Vars(u), Vars(p)) : -1
+    }
+
+    /// A Double step of size h from u into out (scratch-backed stages).
+    @inlinable @inline(__always)
+    func step(_ u: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>, _ h: Double,
+              _ out: UnsafeMutablePointer<Double>, _ err: UnsafeMutablePointer<Double>?, _ scratch: UnsafeMutableRawPointer) {
+        let k = scratch.assumingMemoryBound(to: Double.self)
+        rungeKuttaStep(model, tab, n: n, u: u, p: Vars(p), h: h, k: k, tmp: k + tab.s * n, out: out, err: err)
+    }
+
+    /// The spike condition along the step from u as a function of the step size τ, with dG/dτ.
+    @inlinable
+    func conditionAlongStep(_ u: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>, _ tau: Double,
+                            _ scratch: UnsafeMutableRawPointer) -> (Double, Double) {
+        typealias D1 = Dual<SIMD2<Double>>
+        let base = scratch.assumingMemoryBound(to: D1.self)
+        let k = base, tmp = k + tab.s * n, ud = tmp + n, out = ud + n, pd = out + n
+        for q in 0..<n { ud[q] = D1(u[q]) }
+        for q in 0..<nParams { pd[q] = D1(p[q]) }
+        rungeKuttaStep(model, tab, n: n, u: ud, p: Vars(pd), h: D1(tau, seed: 0), k: k, tmp: tmp, out: out, err: nil)
+        let g = model.spikeCondition(Vars(out), Vars(pd))
+        return (g.value, g.d[0])
+    }
+
+    /// The step size τ ∈ (0, h] at which the spike condition crosses zero upward, found by Newton
+    /// iterations on the step function safeguarded by bisection, to near machine precision.
+    @inlinable
+    func locateSpike(_ u: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>, t0: Double, h: Double,
+                     g0: Double, g1: Double, _ scratch: UnsafeMutableRawPointer) -> Double {
+        var lo = 0.0, hi = h
+        if g1 == 0 { return h }
+        var tau = h * (-g0) / (g1 - g0)
+        if !(tau > 0 && tau < h) { tau = 0.5 * h }
+        let tol = 2 * (abs(t0) + h).ulp
+        for _ in 0..<100 {
+            let (g, dg) = conditionAlongStep(u, p, tau, scratch)
+            if g == 0 { return tau }
+            if g < 0 { lo = tau } else { hi = tau }
+            var next = tau - g / dg
+            if !(dg > 0) || !(next > lo && next < hi) { next = 0.5 * (lo + hi) }
+            if abs(next - tau) <= tol || hi - lo <= tol {
+                tau = next
+                break
+            }
+            tau = next
+        }
+        return min(max(tau, 0), h)
+    }
+
+    /// Integrates one neuron from its frontier by at most `maxSteps` accepted steps, recording
+    /// them on its tape, until it spikes (returns true; the frontier is then the spike time and the
+    /// state the state at the spike) or reaches `tmax`.
+    @inlinable
+    func extend(_ rt: inout NeuronRuntime, _ tape: inout NeuronTape, _ u: UnsafeMutablePointer<Double>,
+                _ p: UnsafeMutablePointer<Double>, tmax: Double, maxSteps: Int, _ scratch: UnsafeMutableRawPointer) throws -> Bool {
+        let fs = scratch + doubleOffset  // Double stages live here; root finding uses the front
+        let k = fs.assumingMemoryBound(to: Double.self)
+        let out = k + (tab.s + 1) * n, err = out + n
+        for _ in 0..<maxSteps {
+            if rt.t >= tmax { rt.done = true; return false }
+            var h = adaptive == nil ? dt : rt.hProp
+            var kind = RecordKind.regular
+            if rt.t + h >= tmax { h = tmax - rt.t; kind = .clippedConstant }
+            var hNext = dt, errNorm = 0.0
+            if let ad = adaptive {
+                while true {
+                    step(u, p, h, out, err, fs)
+                    var sum = 0.0
+                    for q in 0..<n {
+                        let sc = ad.atol + ad.rtol * max(abs(u[q]), abs(out[q]))
+                        let r = err[q] / sc
+                        sum += r * r
+                    }
+                    errNorm = (sum / Double(n)).squareRoot()
+                    if errNorm <= 1 { break }
+                    if !errNorm.isFinite { errNorm = 1e10 }
+                    h *= max(ad.factorMin, ad.safety * Foundation.pow(errNorm, -tab.errorExponent))
+                    kind = .regular
+                    if h < 1e-14 * max(1, abs(rt.t)) {
+                        throw EventaxError.integration("step size underflow at t = \(rt.t); the dynamics may diverge or the tolerances are too tight")
+                    }
+                }
+                let e = tab.errorExponent
+                var factor = errNorm == 0 ? ad.factorMax
+                    : ad.safety * Foundation.pow(errNorm, -(ad.pcoeff + ad.icoeff) * e) * Foundation.pow(max(rt.errPrev, 1e-10), ad.pcoeff * e)
+                factor = min(ad.factorMax, max(ad.factorMin, factor))
+                hNext = min(ad.dtMax, (kind == .clippedConstant ? max(h, rt.hProp) : h) * factor)
+            } else {
+                step(u, p, h, out, nil, fs)
+            }
+            for q in 0..<n where !out[q].isFinite {
+                throw EventaxError.integration("state became \(out[q]) at t = \(rt.t + h); the dynamics diverge (smaller steps or other parameters may help)")
+            }
+            tape.append(kind, t: rt.t, h: h, hNext: hNext, err: errNorm, state: u)
+            if canSpike {
+                let g1 = model.spikeCondition(Vars(out), Vars(p))
+                if rt.gPrev < 0 && g1 >= 0 {
+                    let tau = locateSpike(u, p, t0: rt.t, h: h, g0: rt.gPrev, g1: g1, scratch)
+                    let r = tape.count - 1
+                    tape.kind[r] = .spike
+                    tape.h[r] = tau
+                    step(u, p, tau, out, nil, fs)
+                    for q in 0..<n { u[q] = out[q] }
+                    rt.t += tau
+                    rt.gPrev = model.spikeCondition(Vars(u), Vars(p))
+                    rt.hProp = hNext; rt.errPrev = max(errNorm, 1e-10)
+                    rt.spikePending = true
+                    return true
+                }
+                rt.gPrev = g1
+            }
+            for q in 0..<n { u[q] = out[q] }
+            rt.t = kind == .clippedConstant ? tmax : rt.t + h
+            rt.hProp = hNext; rt.errPrev = max(errNorm, 1e-10)
+        }
+        if rt.t >= tmax { rt.done = true }
+        return false
+    }
+
+    /// Rewinds a neuron's speculative steps to time `T` (≤ its frontier) and clips the step that
+    /// contains `T`, so that its state is the state at `T` and the last step is owned by the event
+    /// about to be recorded.
+    @inlinable
+    func rollback(to T: Double, _ rt: inout NeuronRuntime, _ tape: inout NeuronTape, _ u: UnsafeMutablePointer<Double>,
+                  _ p: UnsafeMutablePointer<Double>, _ scratch: UnsafeMutableRawPointer) {
+        rt.spikePending = false
+        rt.done = false
+        let last = tape.count - 1
+        if tape.count == rt.specStart { return }  // nothing speculative: the state is already at T
+        if rt.t == T && tape.kind[last] != .spike {
+            tape.kind[last] = .clipped
+            return
+        }
+        var j = last
+        while j > rt.specStart && tape.t[j] > T { j -= 1 }
+        let tj = tape.t[j]
+        let hPropRestore: Double, errRestore: Double
+        if T > tj {
+            hPropRestore = tape.hNext[j]; errRestore = tape.err[j]
+        } else if j > rt.specStart {
+            hPropRestore = tape.hNext[j - 1]; errRestore = tape.err[j - 1]
+        } else {
+            hPropRestore = rt.hPropAtSegment; errRestore = rt.errPrevAtSegment
+        }
+        tape.u.withUnsafeMutableBufferPointer { buf in
+            let uj = buf.baseAddress! + j * tape.n
+            for q in 0..<n { u[q] = uj[q] }
+        }
+        let hNext = tape.hNext[j], errJ = tape.err[j]
+        tape.truncate(to: j)
+        rt.t = tj
+        if T > tj {
+            let fs = scratch + doubleOffset
+            let out = fs.assumingMemoryBound(to: Double.self) + (tab.s + 1) * n
+            step(u, p, T - tj, out, nil, fs)
+            tape.append(.clipped, t: tj, h: T - tj, hNext: hNext, err: errJ, state: u)
+            for q in 0..<n { u[q] = out[q] }
+            rt.t = T
+        } else if j > rt.specStart {
+            tape.kind[j - 1] = .clipped
+        }
+        rt.hProp = adaptive == nil ? dt : hPropRestore
+        rt.errPrev = errRestore
+    }
+
+    /// The state at time t_k + τ on the step from `u` (the observation of a neuron at a time inside a step).
+    @inlinable
+    func observe(_ u: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>, tau: Double,
+                 _ obs: UnsafeMutablePointer<Double>, _ scratch: UnsafeMutableRawPointer) {
+        let fs = scratch + doubleOffset
+        let out = fs.assumingMemoryBound(to: Double.self) + (tab.s + 1) * n
+        if tau > 0 { step(u, p, tau, out, nil, fs) } else { for q in 0..<n { out[q] = u[q] } }
+        model.observe(Vars(out), Vars(p), Vars(obs))
+    }
+
+    // MARK: Reverse
+
+    /// Lays out dual scratch: stages, tmp, state, out, params, weights, observables.
+    @inlinable @inline(__always)
+    func dualScratch(_ scratch: UnsafeMutableRawPointer) -> (k: UnsafeMutablePointer<D>, tmp: UnsafeMutablePointer<D>, u: UnsafeMutablePointer<D>,
+                                                              out: UnsafeMutablePointer<D>, p: UnsafeMutablePointer<D>, w: UnsafeMutablePointer<D>,
+                                                              o: UnsafeMutablePointer<D>) {
+        let aligned = UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: scratch) + 63) & ~63)!
+        let k = aligned.assumingMemoryBound(to: D.self)
+        let tmp = k + tab.s * n, ud = tmp + n, out = ud + n, pd = out + n, wd = pd + nParams, od = wd + max(wps, 1)
+        return (k, tmp, ud, out, pd, wd, od)
+    }
+
+    /// Loads parameters as duals, learnable ones seeded from lane `offset`.
+    @inlinable @inline(__always)
+    func seedParams(_ p: UnsafeMutablePointer<Double>, _ pd: UnsafeMutablePointer<D>, offset: Int) {
+        for q in 0..<nParams { pd[q] = D(p[q]) }
+        for (l, idx) in learnable.enumerated() { pd[idx] = D(p[idx], seed: offset + l) }
+    }
+
+    /// Adds lanes `offset..<offset+count` of `acc` into `dst`.
+    @inlinable @inline(__always)
+    func accumulate(_ acc: L, from offset: Int, count: Int, into dst: UnsafeMutablePointer<Double>) {
+        for l in 0..<count { dst[l] += acc[offset + l] }
+    }
+
+    /// Reverse of one solver step from `u` with size `h`. On entry `ubar` is the adjoint of the
+    /// step's end state; on exit the adjoint of its start state. Learnable-parameter adjoints are
+    /// added to `pbar`. For a spike step, `tbar` is the adjoint of the spike time and the step size
+    /// is differentiated through the implicit function theorem; otherwise the return value is the
+    /// adjoint of the step size.
+    @inlinable
+    func reverseStep(_ u: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>, h: Double, spike: Bool, tbar: Double,
+                     _ ubar: UnsafeMutablePointer<Double>, _ pbar: UnsafeMutablePointer<Double>, _ scratch: UnsafeMutableRawPointer) -> Double {
+        let s = dualScratch(scratch)
+        let nl = learnable.count, hLane = n + nl
+        for q in 0..<n { s.u[q] = D(u[q], seed: q) }
+        seedParams(p, s.p, offset: n)
+        rungeKuttaStep(model, tab, n: n, u: s.u, p: Vars(s.p), h: D(h, seed: hLane), k: s.k, tmp: s.tmp, out: s.out, err: nil)
+        var acc = L()
+        for q in 0..<n where ubar[q] != 0 { acc += s.out[q].d * ubar[q] }
+        var hbar = acc[hLane]
+        if spike {
+            let g = model.spikeCondition(Vars(s.out), Vars(s.p))
+            let hbarTotal = hbar + tbar
+            let gh = g.d[hLane]
+            // h* solves g(Φ(u, θ, h*), θ) = 0, so dh*/dx = −g_x / g_h.
+            acc += g.d * (-hbarTotal / gh)
+            hbar = 0
+        }
+        for q in 0..<n { ubar[q] = acc[q] }
+        accumulate(acc, from: n, count: nl, into: pbar)
+        return hbar
+    }
+
+    /// Reverse of an input jump u⁺ = jump(u⁻, w): `ubar` goes from u⁺ to u⁻; weight and parameter
+    /// adjoints are added to `wbar` and `pbar`.
+    @inlinable
+    func reverseJump(_ uMinus: UnsafeMutablePointer<Double>, _ w: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>,
+                     _ ubar: UnsafeMutablePointer<Double>, _ wbar: UnsafeMutablePointer<Double>, _ pbar: UnsafeMutablePointer<Double>,
+                     _ scratch: UnsafeMutableRawPointer) {
+        let s = dualScratch(scratch)
+        for q in 0..<n { s.u[q] = D(uMinus[q], seed: q) }
+        for q in 0..<wps { s.w[q] = D(w[q], seed: n + q) }
+        seedParams(p, s.p, offset: n + wps)
+        model.inputJump(Vars(s.u), Vars(s.w), Vars(s.p))
+        var acc = L()
+        for q in 0..<n where ubar[q] != 0 { acc += s.u[q].d * ubar[q] }
+        for q in 0..<n { ubar[q] = acc[q] }
+        accumulate(acc, from: n, count: wps, into: wbar)
+        accumulate(acc, from: n + wps, count: learnable.count, into: pbar)
+    }
+
+    /// Reverse of a reset u⁺ = reset(u⁻).
+    @inlinable
+    func reverseReset(_ uMinus: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>,
+                      _ ubar: UnsafeMutablePointer<Double>, _ pbar: UnsafeMutablePointer<Double>, _ scratch: UnsafeMutableRawPointer) {
+        let s = dualScratch(scratch)
+        for q in 0..<n { s.u[q] = D(uMinus[q], seed: q) }
+        seedParams(p, s.p, offset: n)
+        model.reset(Vars(s.u), Vars(s.p))
+        var acc = L()
+        for q in 0..<n where ubar[q] != 0 { acc += s.u[q].d * ubar[q] }
+        for q in 0..<n { ubar[q] = acc[q] }
+        accumulate(acc, from: n, count: learnable.count, into: pbar)
+    }
+
+    /// Reverse of an observation o = observe(Φ(u, τ)): adds to `ubar` and `pbar`, returns τ̄.
+    @inlinable
+    func reverseObserve(_ u: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>, tau: Double, _ obar: UnsafeMutablePointer<Double>,
+                        _ ubar: UnsafeMutablePointer<Double>, _ pbar: UnsafeMutablePointer<Double>, _ scratch: UnsafeMutableRawPointer) -> Double {
+        let s = dualScratch(scratch)
+        let nl = learnable.count, hLane = n + nl
+        for q in 0..<n { s.u[q] = D(u[q], seed: q) }
+        seedParams(p, s.p, offset: n)
+        rungeKuttaStep(model, tab, n: n, u: s.u, p: Vars(s.p), h: D(tau, seed: hLane), k: s.k, tmp: s.tmp, out: s.out, err: nil)
+        model.observe(Vars(s.out), Vars(s.p), Vars(s.o))
+        var acc = L()
+        for c in 0..<nObs where obar[c] != 0 { acc += s.o[c].d * obar[c] }
+        for q in 0..<n { ubar[q] += acc[q] }
+        accumulate(acc, from: n, count: nl, into: pbar)
+        return acc[hLane]
+    }
+
+    /// Reverse of the initial state u₀ = init(θ): adds to `pbar`.
+    @inlinable
+    func reverseInitial(_ p: UnsafeMutablePointer<Double>, _ ubar: UnsafeMutablePointer<Double>, _ pbar: UnsafeMutablePointer<Double>,
+                        _ scratch: UnsafeMutableRawPointer) {
+        guard !learnable.isEmpty else { return }
+        let s = dualScratch(scratch)
+        seedParams(p, s.p, offset: 0)
+        model.initialState(Vars(s.u), Vars(s.p))
+        var acc = L()
+        for q in 0..<n where ubar[q] != 0 { acc += s.u[q].d * ubar[q] }
+        accumulate(acc, from: 0, count: learnable.count, into: pbar)
+    }
+}

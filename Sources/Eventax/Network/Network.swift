@@ -1,0 +1,270 @@
+/// A group of neurons sharing one model. Parameters may differ per neuron.
+public struct PopulationSpec: Sendable {
+    /// The neuron model.
+    public let model: any NeuronModel
+    /// Number of neurons.
+    public var count: Int
+    /// Parameter values that differ from the model's defaults: one value for all neurons, or one per neuron.
+    public var parameters: [String: [Double]]
+    /// Names of the learnable parameters (`nil`: the model's defaults).
+    public var learnable: [String]?
+    @usableFromInline let makeOps: @Sendable (SolverConfig, [Int]) throws -> KernelOps
+
+    /// A population of `count` neurons of `model`. Call it with a concrete model type so that the
+    /// engine's hot loops are specialized for it.
+    @inlinable
+    public init<M: NeuronModel>(_ model: M, count: Int, parameters: [String: [Double]] = [:], learnable: [String]? = nil) {
+        self.model = model
+        self.count = count
+        self.parameters = parameters
+        self.learnable = learnable
+        self.makeOps = { solver, learnable in try makeKernelOps(model, solver: solver, learnable: learnable) }
+    }
+}
+
+/// Where a synapse's spikes come from.
+public enum SpikeSource: Hashable, Sendable {
+    /// Input channel `c`.
+    case input(Int)
+    /// Neuron `i` (global index, populations in order).
+    case neuron(Int)
+}
+
+/// One synapse: a source, a target neuron and the weight vector its spikes carry.
+public struct Synapse: Sendable {
+    /// The presynaptic source.
+    public var source: SpikeSource
+    /// The postsynaptic neuron (global index).
+    public var target: Int
+    /// The weight components (as many as the target model's `weightsPerSynapse`).
+    public var weight: [Double]
+    /// The synapse's transmission delay (≥ 0).
+    public var delay: Double
+
+    /// A synapse.
+    public init(from source: SpikeSource, to target: Int, weight: [Double], delay: Double = 0) {
+        self.source = source; self.target = target; self.weight = weight; self.delay = delay
+    }
+}
+
+/// A built population: its spec, where its neurons and parameters live, and its engine operations.
+@usableFromInline
+struct Population: Sendable {
+    @usableFromInline let spec: PopulationSpec
+    @usableFromInline let ops: KernelOps
+    @usableFromInline let firstNeuron: Int
+    @usableFromInline let parameterCount: Int
+    @usableFromInline let learnableIndices: [Int]
+}
+
+/// A spiking network: populations of neurons, synapses with weights, inputs and outputs, and the
+/// simulation settings. Immutable during a simulation; training replaces weights and parameters
+/// through ``withWeights(_:parameters:)``.
+public struct Network: Sendable {
+    /// Number of input channels.
+    public let inputCount: Int
+    /// Total number of neurons.
+    public let neuronCount: Int
+    /// Global indices of the output neurons, in readout order.
+    public let outputs: [Int]
+    /// End of every simulation.
+    public let tmax: Double
+    /// The solver used for every neuron.
+    public let solver: SolverConfig
+    /// Upper bound on spikes plus deliveries per simulation; exceeding it throws.
+    public let maxEvents: Int
+    /// The synapses, in the order of ``weights``.
+    public let synapses: [Synapse]
+    /// All weight components, synapse by synapse.
+    public let weights: [Double]
+    /// All neuron parameters, neuron by neuron (each neuron its model's parameter list).
+    public let parameters: [Double]
+
+    @usableFromInline let populations: [Population]
+    @usableFromInline let populationOf: [Int32]
+    @usableFromInline let parameterOffset: [Int]
+    @usableFromInline let stateOffset: [Int]
+    @usableFromInline let stateTotal: Int
+    /// Offset of each neuron's learnable-parameter gradient in ``Gradients/parameters``.
+    public let learnableOffset: [Int]
+    /// Total number of learnable neuron parameters.
+    public let learnableTotal: Int
+    @usableFromInline let weightOffset: [Int]
+    /// Synapses by source: inputs first, then neurons. `outStart[s]..<outStart[s+1]` index `outSynapse`.
+    @usableFromInline let outStart: [Int]
+    @usableFromInline let outSynapse: [Int32]
+    @usableFromInline let scratchBytes: Int
+
+    /// Builds and validates a network. Every error names the offending field and value.
+    public init(inputCount: Int, populations specs: [PopulationSpec], synapses: [Synapse], outputs: [Int],
+                tmax: Double, solver: SolverConfig = SolverConfig(), maxEvents: Int = 1_000_000) throws {
+        guard inputCount >= 0 else { throw EventaxError.invalid(field: "inputs", "must be ≥ 0, got \(inputCount)") }
+        guard tmax.isFinite, tmax > 0 else { throw EventaxError.invalid(field: "tmax", "must be a finite number > 0, got \(tmax)") }
+        guard maxEvents > 0 else { throw EventaxError.invalid(field: "maxEvents", "must be > 0, got \(maxEvents)") }
+        try solver.validate()
+        self.inputCount = inputCount
+        self.tmax = tmax
+        self.solver = solver
+        self.maxEvents = maxEvents
+
+        var pops: [Population] = []
+        var popOf: [Int32] = [], pOff: [Int] = [], sOff: [Int] = [], lOff: [Int] = []
+        var params: [Double] = []
+        var nNeurons = 0, nState = 0, nLearn = 0, scratch = 0
+        for (pi, spec) in specs.enumerated() {
+            let field = "populations[\(pi)]"
+            guard spec.count >= 0 else { throw EventaxError.invalid(field: "\(field).count", "must be ≥ 0, got \(spec.count)") }
+            let model = spec.model
+            let pspecs = model.parameters
+            let names = Set(pspecs.map(\.name))
+            for key in spec.parameters.keys where !names.contains(key) {
+                throw EventaxError.invalid(field: "\(field).\(key)", "is not a parameter of this model (parameters: \(pspecs.map(\.name).joined(separator: ", ")))")
+            }
+            for (key, vals) in spec.parameters where vals.count != 1 && vals.count != spec.count {
+                throw EventaxError.invalid(field: "\(field).\(key)", "has \(vals.count) values; give one, or one per neuron (\(spec.count))")
+            }
+            let learnNames = spec.learnable ?? model.defaultLearnable
+            var learnIdx: [Int] = []
+            for name in learnNames {
+                guard let i = pspecs.firstIndex(where: { $0.name == name }) else {
+                    throw EventaxError.invalid(field: "\(field).learnable", "'\(name)' is not a parameter of this model")
+                }
+                if !learnIdx.contains(i) { learnIdx.append(i) }
+            }
+            let ops = try spec.makeOps(solver, learnIdx)
+            scratch = max(scratch, ops.scratchBytes)
+            pops.append(Population(spec: spec, ops: ops, firstNeuron: nNeurons, parameterCount: pspecs.count, learnableIndices: learnIdx))
+            for j in 0..<spec.count {
+                var p = pspecs.map(\.defaultValue)
+                for (key, vals) in spec.parameters {
+                    p[pspecs.firstIndex { $0.name == key }!] = vals.count == 1 ? vals[0] : vals[j]
+                }
+                model.completeParameters(&p, given: Set(spec.parameters.keys))
+                for (k, ps) in pspecs.enumerated() {
+                    let v = p[k]
+                    guard v.isFinite else { throw EventaxError.invalid(field: "\(field).\(ps.name)", "must be finite, got \(v) (neuron \(j))") }
+                    if ps.constraint == .positive && v <= 0 {
+                        throw EventaxError.invalid(field: "\(field).\(ps.name)", "must be > 0, got \(v) (neuron \(j))")
+                    }
+                }
+                popOf.append(Int32(pi)); pOff.append(params.count); sOff.append(nState); lOff.append(nLearn)
+                params += p
+                nState += ops.stateCount
+                nLearn += learnIdx.count
+            }
+            nNeurons += spec.count
+        }
+        self.populations = pops
+        self.populationOf = popOf
+        self.parameterOffset = pOff
+        self.stateOffset = sOff
+        self.stateTotal = nState
+        self.learnableOffset = lOff
+        self.learnableTotal = nLearn
+        self.neuronCount = nNeurons
+        self.parameters = params
+        self.scratchBytes = scratch + 256
+
+        for (k, o) in outputs.enumerated() where o < 0 || o >= nNeurons {
+            throw EventaxError.invalid(field: "outputs[\(k)]", "neuron \(o) does not exist (the network has \(nNeurons) neurons)")
+        }
+        self.outputs = outputs
+
+        var w: [Double] = [], wOff: [Int] = []
+        var bySource = [[Int32]](repeating: [], count: inputCount + nNeurons)
+        for (s, syn) in synapses.enumerated() {
+            let field = "synapses[\(s)]"
+            let src: Int
+            switch syn.source {
+            case .input(let c):
+                guard c >= 0 && c < inputCount else { throw EventaxError.invalid(field: "\(field).source", "input channel \(c) does not exist (\(inputCount) inputs)") }
+                src = c
+            case .neuron(let i):
+                guard i >= 0 && i < nNeurons else { throw EventaxError.invalid(field: "\(field).source", "neuron \(i) does not exist (\(nNeurons) neurons)") }
+                src = inputCount + i
+            }
+            guard syn.target >= 0 && syn.target < nNeurons else {
+                throw EventaxError.invalid(field: "\(field).target", "neuron \(syn.target) does not exist (\(nNeurons) neurons)")
+            }
+            let wps = pops[Int(popOf[syn.target])].ops.weightsPerSynapse
+            guard syn.weight.count == wps else {
+                throw EventaxError.invalid(field: "\(field).weight", "has \(syn.weight.count) components, the target model needs \(wps)")
+            }
+            for v in syn.weight where !v.isFinite { throw EventaxError.invalid(field: "\(field).weight", "must be finite, got \(v)") }
+            guard syn.delay.isFinite, syn.delay >= 0 else { throw EventaxError.invalid(field: "\(field).delay", "must be finite and ≥ 0, got \(syn.delay)") }
+            wOff.append(w.count)
+            w += syn.weight
+            bySource[src].append(Int32(s))
+        }
+        self.synapses = synapses
+        self.weights = w
+        self.weightOffset = wOff
+        var start = [0]
+        for list in bySource { start.append(start.last! + list.count) }
+        self.outStart = start
+        self.outSynapse = bySource.flatMap { $0 }
+    }
+
+    /// The same network with new weights and neuron parameters (as laid out in ``weights`` and ``parameters``).
+    public func withWeights(_ weights: [Double], parameters: [Double]) throws -> Network {
+        guard weights.count == self.weights.count else { throw EventaxError.invalid(field: "weights", "has \(weights.count) values, expected \(self.weights.count)") }
+        guard parameters.count == self.parameters.count else { throw EventaxError.invalid(field: "parameters", "has \(parameters.count) values, expected \(self.parameters.count)") }
+        var syn = synapses
+        for s in syn.indices {
+            let o = weightOffset[s]
+            syn[s].weight = Array(weights[o..<o + syn[s].weight.count])
+        }
+        var specs = populations.map(\.spec)
+        for (pi, pop) in populations.enumerated() {
+            let names = pop.spec.model.parameters.map(\.name)
+            var dict: [String: [Double]] = [:]
+            for (k, name) in names.enumerated() {
+                dict[name] = (0..<pop.spec.count).map { parameters[parameterOffset[pop.firstNeuron + $0] + k] }
+            }
+            specs[pi].parameters = dict
+        }
+        return try Network(inputCount: inputCount, populations: specs, synapses: syn, outputs: outputs, tmax: tmax, solver: solver, maxEvents: maxEvents)
+    }
+
+    /// The model of neuron `i`.
+    public func model(ofNeuron i: Int) -> any NeuronModel { populations[Int(populationOf[i])].spec.model }
+    /// The learnable parameter names of neuron `i`.
+    public func learnableNames(ofNeuron i: Int) -> [String] {
+        let pop = populations[Int(populationOf[i])]
+        return pop.learnableIndices.map { pop.spec.model.parameters[$0].name }
+    }
+    /// The value of parameter `name` of neuron `i`.
+    public func parameter(_ name: String, ofNeuron i: Int) -> Double? {
+        guard let k = model(ofNeuron: i).parameterIndex(name) else { return nil }
+        return parameters[parameterOffset[i] + k]
+    }
+    /// The offset of synapse `s`'s weight components in ``weights``.
+    public func weightIndex(ofSynapse s: Int) -> Int { weightOffset[s] }
+
+    /// A fully connected feed-forward network: `inputCount` channels → layer 0 → layer 1 → …; the
+    /// last layer is the output. `weights[l][pre][post]` (layer 0's pre are the input channels).
+    /// The flat ``weights`` are these matrices in order, row-major.
+    public static func layered(inputCount: Int, layers: [PopulationSpec], weights: [[[Double]]], tmax: Double,
+                               solver: SolverConfig = SolverConfig(), maxEvents: Int = 1_000_000) throws -> Network {
+        guard !layers.isEmpty else { throw EventaxError.invalid(field: "layers", "must name at least one layer") }
+        guard weights.count == layers.count else { throw EventaxError.invalid(field: "weights", "has \(weights.count) matrices, expected one per layer (\(layers.count))") }
+        var syn: [Synapse] = []
+        var preStart = 0, preCount = inputCount, first = 0
+        for (l, layer) in layers.enumerated() {
+            let W = weights[l]
+            guard W.count == preCount else { throw EventaxError.invalid(field: "weights[\(l)]", "has \(W.count) rows, expected \(preCount) (one per presynaptic \(l == 0 ? "input" : "neuron"))") }
+            for (i, row) in W.enumerated() {
+                guard row.count == layer.count else { throw EventaxError.invalid(field: "weights[\(l)][\(i)]", "has \(row.count) entries, expected \(layer.count)") }
+                for (j, v) in row.enumerated() {
+                    guard v.isFinite else { throw EventaxError.invalid(field: "weights[\(l)][\(i)][\(j)]", "must be finite, got \(v)") }
+                    syn.append(Synapse(from: l == 0 ? .input(i) : .neuron(preStart + i), to: first + j, weight: [v]))
+                }
+            }
+            if l > 0 { preStart += preCount }
+            preCount = layer.count
+            first += layer.count
+        }
+        let outputs = Array(first - layers.last!.count..<first)
+        return try Network(inputCount: inputCount, populations: layers, synapses: syn, outputs: outputs, tmax: tmax, solver: solver, maxEvents: maxEvents)
+    }
+}

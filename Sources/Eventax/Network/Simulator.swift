@@ -1,0 +1,310 @@
+import HeapModule
+
+/// An entry of the global time-ordered queue. At equal times: spikes, then deliveries, then
+/// integration frontiers, then observations; then insertion order.
+@usableFromInline
+struct QueueEntry: Comparable {
+    @usableFromInline var time: Double
+    @usableFromInline var priority: UInt8
+    @usableFromInline var seq: UInt32
+    @usableFromInline var item: Int32
+    @usableFromInline var version: UInt32
+
+    @usableFromInline static let spike: UInt8 = 0, fanout: UInt8 = 1, frontier: UInt8 = 2, observation: UInt8 = 3
+
+    @inlinable static func < (l: QueueEntry, r: QueueEntry) -> Bool {
+        if l.time != r.time { return l.time < r.time }
+        if l.priority != r.priority { return l.priority < r.priority }
+        return l.seq < r.seq
+    }
+    @inlinable static func == (l: QueueEntry, r: QueueEntry) -> Bool { l.time == r.time && l.priority == r.priority && l.seq == r.seq }
+}
+
+/// A committed spike.
+@usableFromInline
+struct SpikeRecord {
+    @usableFromInline var neuron: Int32
+    @usableFromInline var record: Int32
+    @usableFromInline var time: Double
+    @usableFromInline var tbar: Double = 0
+}
+
+/// A committed delivery of a spike to one target.
+@usableFromInline
+struct DeliveryRecord {
+    @usableFromInline var target: Int32
+    @usableFromInline var synapse: Int32
+    /// ≥ 0: spike id; < 0: −(input spike index + 1).
+    @usableFromInline var source: Int32
+    @usableFromInline var record: Int32
+}
+
+/// An observation of an output neuron inside a step: o = observe(Φ(u, τ)).
+@usableFromInline
+struct Tap {
+    @usableFromInline var position: Int32
+    @usableFromInline var output: Int32
+    @usableFromInline var timeIndex: Int32
+    @usableFromInline var tau: Double
+    @usableFromInline var stateOffset: Int
+}
+
+/// Runs event-driven simulations of one network and their reverse passes. Each neuron is
+/// integrated only between the events that touch it, speculatively in chunks of steps; a global
+/// time-ordered queue orders deliveries, predicted spikes and integration frontiers. Reuse one
+/// simulator per thread: its buffers keep their capacity between samples.
+public final class Simulator {
+    /// The simulated network.
+    public let network: Network
+    /// Accepted steps a neuron may take speculatively before the queue is consulted again.
+    public var chunkSteps = 16
+    /// Upper bound on solver steps per simulation; exceeding it throws.
+    public var maxSteps = 50_000_000
+
+    @usableFromInline var tapes: [NeuronTape]
+    @usableFromInline var runtime: [NeuronRuntime]
+    @usableFromInline let state: UnsafeMutablePointer<Double>
+    @usableFromInline let scratch: UnsafeMutableRawPointer
+    @usableFromInline var queue = Heap<QueueEntry>()
+    @usableFromInline var seq: UInt32 = 0
+    @usableFromInline var spikes: [SpikeRecord] = []
+    @usableFromInline var deliveries: [DeliveryRecord] = []
+    /// Committed events in order: ≥ 0 delivery id, < 0 −(spike id + 1).
+    @usableFromInline var log: [Int32] = []
+    @usableFromInline var taps: [[Tap]]
+    @usableFromInline var tapStates: [Double] = []
+    @usableFromInline var inputSpikes: [(channel: Int32, index: Int32, time: Double)] = []
+    @usableFromInline var delayed: [(Int32, Int32)] = []
+    @usableFromInline var inputShape: [Int] = []
+    @usableFromInline var observationOrder: [Int] = []
+    @usableFromInline var lastRequest = ReadoutRequest()
+    @usableFromInline var hasRun = false
+
+    /// A simulator for `network`.
+    public init(network: Network) {
+        self.network = network
+        tapes = (0..<network.neuronCount).map { NeuronTape(n: network.populations[Int(network.populationOf[$0])].ops.stateCount) }
+        runtime = [NeuronRuntime](repeating: NeuronRuntime(), count: network.neuronCount)
+        state = .allocate(capacity: max(network.stateTotal, 1))
+        scratch = .allocate(byteCount: network.scratchBytes, alignment: 64)
+        taps = [[Tap]](repeating: [], count: network.neuronCount)
+    }
+
+    deinit {
+        state.deallocate()
+        scratch.deallocate()
+    }
+
+    func push(_ time: Double, _ priority: UInt8, _ item: Int, _ version: UInt32 = 0) {
+        queue.insert(QueueEntry(time: time, priority: priority, seq: seq, item: Int32(item), version: version))
+        seq &+= 1
+    }
+
+    /// Checks input spike times: one list per channel, each time ≥ 0 (or +∞, ignored), sorted.
+    public static func validate(input: [[Double]], channels: Int) throws {
+        guard input.count == channels else {
+            throw EventaxError.invalid(field: "spikes", "has \(input.count) channels, the network has \(channels) inputs")
+        }
+        for (c, times) in input.enumerated() {
+            var prev = -Double.infinity
+            for (k, t) in times.enumerated() {
+                guard !t.isNaN, t >= 0 else { throw EventaxError.invalid(field: "spikes[\(c)][\(k)]", "must be ≥ 0 (or +inf to ignore), got \(t)") }
+                guard t >= prev else { throw EventaxError.invalid(field: "spikes[\(c)][\(k)]", "\(t) comes after \(prev): times must be sorted") }
+                prev = t
+            }
+        }
+    }
+
+    /// Simulates the network on one input (spike times per channel) and returns the readouts.
+    public func run(_ input: [[Double]], readout: ReadoutRequest = .full) throws -> SimulationResult {
+        try Simulator.validate(input: input, channels: network.inputCount)
+        for (k, t) in readout.observationTimes.enumerated() where !(t >= 0 && t <= network.tmax) {
+            throw EventaxError.invalid(field: "observe[\(k)]", "must lie in [0, tmax = \(network.tmax)], got \(t)")
+        }
+        hasRun = false
+        lastRequest = readout
+        let net = network
+        let nOut = net.outputs.count
+        queue = Heap()
+        seq = 0
+        spikes.removeAll(keepingCapacity: true)
+        deliveries.removeAll(keepingCapacity: true)
+        log.removeAll(keepingCapacity: true)
+        tapStates.removeAll(keepingCapacity: true)
+        inputSpikes.removeAll(keepingCapacity: true)
+        delayed.removeAll(keepingCapacity: true)
+        inputShape = input.map(\.count)
+        var result = SimulationResult(ttfs: [Double?](repeating: nil, count: nOut), spikes: [[Double]](repeating: [], count: net.neuronCount),
+                                      states: [[[Double]]](repeating: [[Double]](repeating: [], count: readout.observationTimes.count), count: nOut),
+                                      eventCount: 0, stepCount: 0)
+        var outputSlot = [Int32](repeating: -1, count: net.neuronCount)
+        for (k, o) in net.outputs.enumerated() where outputSlot[o] < 0 { outputSlot[o] = Int32(k) }
+        var outputsSpiked = 0
+        var firstSpiked = [Bool](repeating: false, count: nOut)
+
+        try net.parameters.withUnsafeBufferPointer { paramsBuf in
+            try net.weights.withUnsafeBufferPointer { weightsBuf in
+                let params = UnsafeMutablePointer(mutating: paramsBuf.baseAddress!)
+                let weights = UnsafeMutablePointer(mutating: weightsBuf.baseAddress ?? UnsafePointer(bitPattern: 8)!)
+                let dt = net.solver.dt
+                for n in 0..<net.neuronCount {
+                    let ops = net.populations[Int(net.populationOf[n])].ops
+                    let u = state + net.stateOffset[n], p = params + net.parameterOffset[n]
+                    ops.initialState(p, u)
+                    var rt = NeuronRuntime()
+                    rt.hProp = dt; rt.hPropAtSegment = dt
+                    rt.gPrev = ops.condition(u, p)
+                    runtime[n] = rt
+                    tapes[n].removeAll()
+                    taps[n].removeAll(keepingCapacity: true)
+                    push(0, QueueEntry.frontier, n)
+                }
+                for (c, times) in input.enumerated() {
+                    for (k, t) in times.enumerated() where t < net.tmax {
+                        inputSpikes.append((Int32(c), Int32(k), t))
+                        push(t, QueueEntry.fanout, -inputSpikes.count)
+                    }
+                }
+                observationOrder = readout.observationTimes.indices.sorted { readout.observationTimes[$0] < readout.observationTimes[$1] }
+                for k in readout.observationTimes.indices { push(readout.observationTimes[k], QueueEntry.observation, k) }
+
+                var events = 0
+                var steps = 0
+                loop: while let e = queue.popMin() {
+                    switch e.priority {
+                    case QueueEntry.frontier:
+                        let n = Int(e.item)
+                        guard e.version == runtime[n].version, !runtime[n].done else { continue }
+                        let ops = net.populations[Int(net.populationOf[n])].ops
+                        let before = tapes[n].count
+                        let spiked = try ops.extend(&runtime[n], &tapes[n], state + net.stateOffset[n], params + net.parameterOffset[n],
+                                                    net.tmax, chunkSteps, scratch)
+                        steps += tapes[n].count - before
+                        if steps > maxSteps { throw EventaxError.integration("more than \(maxSteps) solver steps in one simulation (maxSteps)") }
+                        if spiked {
+                            push(runtime[n].t, QueueEntry.spike, n, runtime[n].version)
+                        } else if !runtime[n].done {
+                            push(runtime[n].t, QueueEntry.frontier, n, runtime[n].version)
+                        }
+                    case QueueEntry.spike:
+                        let n = Int(e.item)
+                        guard e.version == runtime[n].version, runtime[n].spikePending else { continue }
+                        let ops = net.populations[Int(net.populationOf[n])].ops
+                        let u = state + net.stateOffset[n], p = params + net.parameterOffset[n]
+                        let t = runtime[n].t
+                        let sid = spikes.count
+                        spikes.append(SpikeRecord(neuron: Int32(n), record: Int32(tapes[n].count), time: t))
+                        tapes[n].append(.reset, aux: Int32(sid), t: t, h: 0, state: u)
+                        ops.reset(u, p)
+                        commitEvent(n, ops.condition(u, p))
+                        log.append(Int32(-(sid + 1)))
+                        result.spikes[n].append(t)
+                        events += 1
+                        if events > net.maxEvents { throw EventaxError.tooManyEvents(limit: net.maxEvents) }
+                        let slot = Int(outputSlot[n])
+                        if slot >= 0 && !firstSpiked[slot] {
+                            for k in 0..<nOut where net.outputs[k] == n {
+                                firstSpiked[k] = true
+                                result.ttfs[k] = t
+                                outputsSpiked += 1
+                            }
+                            if readout.stopAfterFirstOutputSpikes && outputsSpiked == nOut { break loop }
+                        }
+                        push(t, QueueEntry.fanout, sid)
+                        push(t, QueueEntry.frontier, n, runtime[n].version)
+                    case QueueEntry.fanout:
+                        if e.version == 1 {  // a delayed delivery of one synapse
+                            let (s, src) = delayed[Int(e.item)]
+                            try deliver(Int(s), source: Int(src), at: e.time, params: params, weights: weights, events: &events)
+                            continue
+                        }
+                        let src = Int(e.item)
+                        let sourceIndex = src >= 0 ? net.inputCount + Int(spikes[src].neuron) : Int(inputSpikes[-src - 1].channel)
+                        for k in net.outStart[sourceIndex]..<net.outStart[sourceIndex + 1] {
+                            let s = Int(net.outSynapse[k])
+                            let delay = net.synapses[s].delay
+                            if delay > 0 {
+                                delayed.append((Int32(s), Int32(src)))
+                                push(e.time + delay, QueueEntry.fanout, delayed.count - 1, 1)
+                            } else {
+                                try deliver(s, source: src, at: e.time, params: params, weights: weights, events: &events)
+                            }
+                        }
+                    default:
+                        let k = Int(e.item)
+                        for (slot, n) in net.outputs.enumerated() {
+                            let ops = net.populations[Int(net.populationOf[n])].ops
+                            var obs = [Double](repeating: 0, count: ops.observableCount)
+                            observe(n, slot: slot, timeIndex: k, time: e.time, ops: ops, params: params + net.parameterOffset[n], into: &obs)
+                            result.states[slot][k] = obs
+                        }
+                    }
+                }
+                result.eventCount = events
+                result.stepCount = steps
+            }
+        }
+        hasRun = true
+        return result
+    }
+
+    /// Delivers a spike from `source` through synapse `s` at time `T`: rolls the target back to `T`,
+    /// records the jump on its tape and applies it.
+    func deliver(_ s: Int, source src: Int, at T: Double, params: UnsafeMutablePointer<Double>,
+                            weights: UnsafeMutablePointer<Double>, events: inout Int) throws {
+        let net = network
+        guard T < net.tmax else { return }
+        let n = net.synapses[s].target
+        let ops = net.populations[Int(net.populationOf[n])].ops
+        let u = state + net.stateOffset[n], p = params + net.parameterOffset[n]
+        ops.rollback(T, &runtime[n], &tapes[n], u, p, scratch)
+        let did = deliveries.count
+        deliveries.append(DeliveryRecord(target: Int32(n), synapse: Int32(s), source: Int32(src), record: Int32(tapes[n].count)))
+        tapes[n].append(.jump, aux: Int32(did), t: T, h: 0, state: u)
+        ops.jump(u, weights + net.weightOffset[s], p)
+        commitEvent(n, ops.condition(u, p))
+        log.append(Int32(did))
+        push(T, QueueEntry.frontier, n, runtime[n].version)
+        events += 1
+        if events > net.maxEvents { throw EventaxError.tooManyEvents(limit: net.maxEvents) }
+    }
+
+    /// Records that neuron `n` has just had an event: its speculative region restarts here.
+    func commitEvent(_ n: Int, _ g: Double) {
+        runtime[n].gPrev = g
+        runtime[n].spikePending = false
+        runtime[n].specStart = tapes[n].count
+        runtime[n].hPropAtSegment = runtime[n].hProp
+        runtime[n].errPrevAtSegment = runtime[n].errPrev
+        runtime[n].version &+= 1
+        runtime[n].done = runtime[n].t >= network.tmax
+    }
+
+    /// Observes output neuron `n` at `time` (≤ its frontier) and records a tap for the reverse pass.
+    @usableFromInline func observe(_ n: Int, slot: Int, timeIndex: Int, time: Double, ops: KernelOps, params p: UnsafeMutablePointer<Double>, into obs: inout [Double]) {
+        let tape = tapes[n]
+        let nS = tape.n
+        var pos = -1
+        var r = tape.count - 1
+        while r >= runtime[n].specStart {
+            if tape.isStep(r) && tape.t[r] <= time { pos = r; break }
+            r -= 1
+        }
+        let offset = tapStates.count
+        var tau = 0.0
+        if pos >= 0 {
+            tau = max(0, min(time - tape.t[pos], tape.h[pos]))
+            for q in 0..<nS { tapStates.append(tape.u[pos * nS + q]) }
+        } else {
+            pos = tape.count
+            let u = state + network.stateOffset[n]
+            for q in 0..<nS { tapStates.append(u[q]) }
+        }
+        taps[n].append(Tap(position: Int32(pos), output: Int32(slot), timeIndex: Int32(timeIndex), tau: tau, stateOffset: offset))
+        tapStates.withUnsafeMutableBufferPointer { buf in
+            obs.withUnsafeMutableBufferPointer { o in
+                ops.observe(buf.baseAddress! + offset, p, tau, o.baseAddress!, scratch)
+            }
+        }
+    }
+}

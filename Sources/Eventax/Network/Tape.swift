@@ -1,0 +1,91 @@
+/// What a tape record is.
+@usableFromInline
+enum RecordKind: UInt8 {
+    /// A step whose size the solver chose (constant dt or controller); not differentiated in h.
+    case regular = 0
+    /// A step clipped to a constant end time (tmax); h = tmax − t depends on the segment origin.
+    case clippedConstant = 1
+    /// A step clipped to the time of the event recorded right after it (a delivery).
+    case clipped = 2
+    /// A step ending at the neuron's own spike; h is the root of the spike condition.
+    case spike = 3
+    /// An incoming spike (input jump); `aux` is the delivery id.
+    case jump = 4
+    /// The neuron's own spike (reset); `aux` is the spike id.
+    case reset = 5
+}
+
+/// One neuron's record of the forward computation: its solver steps and its events, in order.
+/// Steps store their start state; events store the state just before the event. Rolling back
+/// speculative steps truncates the arrays, which keep their capacity (no per-step allocation).
+@usableFromInline
+struct NeuronTape {
+    @usableFromInline var kind: [RecordKind] = []
+    @usableFromInline var aux: [Int32] = []
+    /// Step start time, or event time.
+    @usableFromInline var t: [Double] = []
+    /// Step size (0 for events).
+    @usableFromInline var h: [Double] = []
+    /// Controller proposal after the step (adaptive), to restore after a rollback.
+    @usableFromInline var hNext: [Double] = []
+    /// Controller error after the step (adaptive).
+    @usableFromInline var err: [Double] = []
+    /// `n` state values per record.
+    @usableFromInline var u: [Double] = []
+    @usableFromInline var n: Int
+
+    @usableFromInline init(n: Int) { self.n = n }
+
+    @inlinable var count: Int { kind.count }
+
+    @inlinable
+    mutating func append(_ k: RecordKind, aux a: Int32 = -1, t tt: Double, h hh: Double, hNext hn: Double = 0, err e: Double = 0,
+                         state: UnsafePointer<Double>) {
+        kind.append(k); aux.append(a); t.append(tt); h.append(hh); hNext.append(hn); err.append(e)
+        for i in 0..<n { u.append(state[i]) }
+    }
+
+    @inlinable
+    mutating func truncate(to newCount: Int) {
+        let drop = count - newCount
+        guard drop > 0 else { return }
+        kind.removeLast(drop); aux.removeLast(drop); t.removeLast(drop); h.removeLast(drop)
+        hNext.removeLast(drop); err.removeLast(drop); u.removeLast(drop * n)
+    }
+
+    @inlinable
+    mutating func removeAll() {
+        kind.removeAll(keepingCapacity: true); aux.removeAll(keepingCapacity: true)
+        t.removeAll(keepingCapacity: true); h.removeAll(keepingCapacity: true)
+        hNext.removeAll(keepingCapacity: true); err.removeAll(keepingCapacity: true)
+        u.removeAll(keepingCapacity: true)
+    }
+
+    @inlinable func isStep(_ r: Int) -> Bool { kind[r].rawValue <= RecordKind.spike.rawValue }
+    @inlinable func stepEnd(_ r: Int) -> Double { t[r] + h[r] }
+}
+
+/// A neuron's integration state during a forward simulation.
+@usableFromInline
+struct NeuronRuntime {
+    /// Time of the current state (the integration frontier).
+    @usableFromInline var t: Double = 0
+    /// The step proposed next.
+    @usableFromInline var hProp: Double = 0
+    /// Previous accepted error norm (PI controller).
+    @usableFromInline var errPrev: Double = 1
+    /// Controller state at the start of the speculative region.
+    @usableFromInline var hPropAtSegment: Double = 0
+    @usableFromInline var errPrevAtSegment: Double = 1
+    /// Spike condition at the current state.
+    @usableFromInline var gPrev: Double = -1
+    /// Index of the first record after the last committed event: records from here on are speculative.
+    @usableFromInline var specStart: Int = 0
+    /// Bumped whenever queue entries about this neuron become stale.
+    @usableFromInline var version: UInt32 = 0
+    /// True when the neuron reached tmax.
+    @usableFromInline var done = false
+    /// True when the last record is a predicted (uncommitted) spike step.
+    @usableFromInline var spikePending = false
+    @usableFromInline init() {}
+}

@@ -1,0 +1,64 @@
+/// What a simulation should report.
+public struct ReadoutRequest: Sendable {
+    /// Stop as soon as every output neuron has spiked once (time-to-first-spike readout).
+    public var stopAfterFirstOutputSpikes: Bool
+    /// Times at which to observe the output neurons' observables (each in [0, tmax]).
+    public var observationTimes: [Double]
+
+    /// A readout request.
+    public init(stopAfterFirstOutputSpikes: Bool = false, observationTimes: [Double] = []) {
+        self.stopAfterFirstOutputSpikes = stopAfterFirstOutputSpikes
+        self.observationTimes = observationTimes
+    }
+
+    /// First spike times only, stopping early.
+    public static let ttfs = ReadoutRequest(stopAfterFirstOutputSpikes: true)
+    /// Everything until tmax.
+    public static let full = ReadoutRequest()
+}
+
+/// The result of one simulation.
+public struct SimulationResult: Sendable {
+    /// First spike time of each output neuron, `nil` if it did not spike.
+    public var ttfs: [Double?]
+    /// All spike times of every neuron (global index order).
+    public var spikes: [[Double]]
+    /// Observables of the output neurons: `[output][observation time][channel]`.
+    public var states: [[[Double]]]
+    /// Committed spikes plus deliveries.
+    public var eventCount: Int
+    /// Solver steps taken (including speculative steps later discarded).
+    public var stepCount: Int
+}
+
+/// Cotangents (adjoints) on the readouts of a simulation; missing parts are zero.
+public struct Cotangent: Sendable {
+    /// d loss / d first-spike time, per output neuron (ignored for outputs that did not spike).
+    public var ttfs: [Double]?
+    /// d loss / d observed state, `[output][observation time][channel]`.
+    public var states: [[[Double]]]?
+    /// d loss / d spike time, per neuron per spike.
+    public var spikes: [[Double]]?
+
+    /// A cotangent.
+    public init(ttfs: [Double]? = nil, states: [[[Double]]]? = nil, spikes: [[Double]]? = nil) {
+        self.ttfs = ttfs; self.states = states; self.spikes = spikes
+    }
+}
+
+/// Gradients of a scalar loss (through a ``Cotangent``) with respect to the network's trainables and inputs.
+public struct Gradients: Sendable {
+    /// Same layout as ``Network/weights``.
+    public var weights: [Double]
+    /// Learnable neuron parameters, neuron by neuron (see ``Network/learnableOffset``).
+    public var parameters: [Double]
+    /// Per input channel, per input spike (same shape as the input).
+    public var inputs: [[Double]]
+
+    /// Zero gradients shaped for `network` and input shape.
+    public init(network: Network, inputShape: [Int]) {
+        weights = [Double](repeating: 0, count: network.weights.count)
+        parameters = [Double](repeating: 0, count: network.learnableTotal)
+        inputs = inputShape.map { [Double](repeating: 0, count: $0) }
+    }
+}

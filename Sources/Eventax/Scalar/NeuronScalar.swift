@@ -1,0 +1,70 @@
+import Foundation
+
+/// The small scalar protocol that neuron models are written against.
+///
+/// A model's dynamics, spike condition, input jump and reset are written once, generic over
+/// `NeuronScalar`. The engine runs them with `Double` to simulate and with ``Dual`` numbers to get
+/// the exact local derivatives its reverse pass needs. Mixed `Double`/`Self` operators keep long
+/// expressions quick to type-check.
+public protocol NeuronScalar: Sendable {
+    /// A constant with no derivative part.
+    init(_ value: Double)
+    /// The primal value.
+    var value: Double { get }
+
+    static func + (lhs: Self, rhs: Self) -> Self
+    static func - (lhs: Self, rhs: Self) -> Self
+    static func * (lhs: Self, rhs: Self) -> Self
+    static func / (lhs: Self, rhs: Self) -> Self
+    static prefix func - (x: Self) -> Self
+    static func + (lhs: Self, rhs: Double) -> Self
+    static func + (lhs: Double, rhs: Self) -> Self
+    static func - (lhs: Self, rhs: Double) -> Self
+    static func - (lhs: Double, rhs: Self) -> Self
+    static func * (lhs: Self, rhs: Double) -> Self
+    static func * (lhs: Double, rhs: Self) -> Self
+    static func / (lhs: Self, rhs: Double) -> Self
+    static func / (lhs: Double, rhs: Self) -> Self
+
+    /// e^x.
+    static func exp(_ x: Self) -> Self
+    /// Natural logarithm.
+    static func log(_ x: Self) -> Self
+    /// Sine.
+    static func sin(_ x: Self) -> Self
+    /// Cosine.
+    static func cos(_ x: Self) -> Self
+    /// Tangent.
+    static func tan(_ x: Self) -> Self
+    /// Hyperbolic tangent.
+    static func tanh(_ x: Self) -> Self
+    /// Square root.
+    static func sqrt(_ x: Self) -> Self
+    /// Logistic sigmoid 1 / (1 + e^-x).
+    static func sigmoid(_ x: Self) -> Self
+    /// x raised to a constant power.
+    static func pow(_ x: Self, _ exponent: Double) -> Self
+}
+
+extension Double: NeuronScalar {
+    /// The value itself.
+    @inlinable public var value: Double { self }
+    /// e^x.
+    @inlinable @inline(__always) public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
+    /// Natural logarithm.
+    @inlinable @inline(__always) public static func log(_ x: Double) -> Double { Foundation.log(x) }
+    /// Sine.
+    @inlinable @inline(__always) public static func sin(_ x: Double) -> Double { Foundation.sin(x) }
+    /// Cosine.
+    @inlinable @inline(__always) public static func cos(_ x: Double) -> Double { Foundation.cos(x) }
+    /// Tangent.
+    @inlinable @inline(__always) public static func tan(_ x: Double) -> Double { Foundation.tan(x) }
+    /// Hyperbolic tangent.
+    @inlinable @inline(__always) public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
+    /// Square root.
+    @inlinable @inline(__always) public static func sqrt(_ x: Double) -> Double { x.squareRoot() }
+    /// Logistic sigmoid.
+    @inlinable @inline(__always) public static func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
+    /// x raised to a constant power.
+    @inlinable @inline(__always) public static func pow(_ x: Double, _ exponent: Double) -> Double { Foundation.pow(x, exponent) }
+}

@@ -1,0 +1,73 @@
+/// A Butcher tableau laid out in raw memory for the stepping loop.
+@usableFromInline
+final class TableauData: @unchecked Sendable {
+    @usableFromInline let s: Int
+    /// s×s row-major stage coefficients.
+    @usableFromInline let a: UnsafeMutablePointer<Double>
+    @usableFromInline let b: UnsafeMutablePointer<Double>
+    /// b − b̂, or zeros when there is no embedded pair.
+    @usableFromInline let e: UnsafeMutablePointer<Double>
+    @usableFromInline let hasError: Bool
+    /// Exponent of the standard controller: 1 / (min(order, embedded order) + 1).
+    @usableFromInline let errorExponent: Double
+
+    @usableFromInline init(_ t: ButcherTableau) {
+        s = t.stages
+        a = .allocate(capacity: s * s); a.initialize(repeating: 0, count: s * s)
+        b = .allocate(capacity: s); e = .allocate(capacity: s)
+        for i in 0..<s {
+            for j in 0..<i { a[i * s + j] = t.a[i][j] }
+            b[i] = t.b[i]
+            e[i] = t.bError?[i] ?? 0
+        }
+        hasError = t.bError != nil
+        errorExponent = 1 / Double(min(t.order, max(t.embeddedOrder, 1)) + 1)
+    }
+    deinit { a.deallocate(); b.deallocate(); e.deallocate() }
+}
+
+/// One explicit Runge–Kutta step of size `h` from `u` for any model and any scalar type:
+/// out = u + h Σ bᵢ kᵢ, kᵢ = f(u + h Σⱼ aᵢⱼ kⱼ); `err` (optional) receives h Σ eᵢ kᵢ.
+/// `k` holds s·n scalars, `tmp` n scalars.
+@inlinable @inline(__always)
+func rungeKuttaStep<M: NeuronModel, T: NeuronScalar>(
+    _ model: M, _ tab: TableauData, n: Int, u: UnsafeMutablePointer<T>, p: Vars<T>, h: T,
+    k: UnsafeMutablePointer<T>, tmp: UnsafeMutablePointer<T>, out: UnsafeMutablePointer<T>,
+    err: UnsafeMutablePointer<T>?
+) {
+    let s = tab.s
+    for i in 0..<s {
+        let ki = k + i * n
+        if i == 0 {
+            model.dynamics(Vars(u), p, Vars(ki))
+        } else {
+            for q in 0..<n {
+                var acc = T(0)
+                for j in 0..<i {
+                    let aij = tab.a[i * s + j]
+                    if aij != 0 { acc = acc + aij * k[j * n + q] }
+                }
+                tmp[q] = u[q] + h * acc
+            }
+            model.dynamics(Vars(tmp), p, Vars(ki))
+        }
+    }
+    for q in 0..<n {
+        var acc = T(0)
+        for i in 0..<s {
+            let bi = tab.b[i]
+            if bi != 0 { acc = acc + bi * k[i * n + q] }
+        }
+        out[q] = u[q] + h * acc
+    }
+    if let err {
+        for q in 0..<n {
+            var acc = T(0)
+            for i in 0..<s {
+                let ei = tab.e[i]
+                if ei != 0 { acc = acc + ei * k[i * n + q] }
+            }
+            err[q] = h * acc
+        }
+    }
+}
