@@ -90,8 +90,9 @@ extension Simulator {
                                 var Tbar = tRun[n]
                                 tRun[n] = 0
                                 let s = Int(d.synapse)
-                                tapes[n].u.withUnsafeMutableBufferPointer { buf in
-                                    ops.reverseJump(buf.baseAddress! + r * tapes[n].n, weights + net.weightOffset[s], p, ub,
+                                let nS = tapes[n].n
+                                tapes[n].u.withUnsafeBufferPointer { buf in
+                                    ops.reverseJump(UnsafeMutablePointer(mutating: buf.baseAddress! + r * nS), weights + net.weightOffset[s], p, ub,
                                                     wbar + net.weightOffset[s], pb, scratch)
                                 }
                                 cursor[n] = r
@@ -117,8 +118,9 @@ extension Simulator {
                                 let (ops, p, ub, pb) = context(n)
                                 let Tbar = spikes[sid].tbar + tRun[n]
                                 tRun[n] = 0
-                                tapes[n].u.withUnsafeMutableBufferPointer { buf in
-                                    ops.reverseReset(buf.baseAddress! + r * tapes[n].n, p, ub, pb, scratch)
+                                let nS = tapes[n].n
+                                tapes[n].u.withUnsafeBufferPointer { buf in
+                                    ops.reverseReset(UnsafeMutablePointer(mutating: buf.baseAddress! + r * nS), p, ub, pb, scratch)
                                 }
                                 cursor[n] = r
                                 applyTaps(n, downTo: r)

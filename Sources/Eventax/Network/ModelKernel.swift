@@ -143,10 +143,19 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: Sendable where L.Scalar 
                 factor = min(ad.factorMax, max(ad.factorMin, factor))
                 hNext = min(ad.dtMax, (kind == .clippedConstant ? max(h, rt.hProp) : h) * factor)
             } else {
-                step(u, p, h, out, nil, fs)
-            }
-            for q in 0..<n where !out[q].isFinite {
-                throw EventaxError.integration("state became \(out[q]) at t = \(rt.t + h); the dynamics diverge (smaller steps or other parameters may help)")
+                // A step whose result is not finite (stages evaluated past a divergence, as in EIF
+                // near its cut-off) is rejected and retried with half the size.
+                while true {
+                    step(u, p, h, out, nil, fs)
+                    var finite = true
+                    for q in 0..<n where !out[q].isFinite { finite = false }
+                    if finite { break }
+                    h *= 0.5
+                    kind = .regular
+                    if h < 1e-14 * max(1, abs(rt.t)) {
+                        throw EventaxError.integration("the state diverges at t = \(rt.t) even with a step of \(h); check the model and its parameters")
+                    }
+                }
             }
             tape.append(kind, t: rt.t, h: h, hNext: hNext, err: errNorm, state: u)
             if canSpike {
