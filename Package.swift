@@ -21,5 +21,6 @@ let package = Package(
             dependencies: ["Eventax", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "EventaxTests", dependencies: ["Eventax"]),
-    ]
+    ],
+    swiftLanguageModes: [.v5]
 )

@@ -136,7 +136,7 @@ public final class Simulator {
         inputShape = input.map(\.count)
         var result = SimulationResult(ttfs: [Double?](repeating: nil, count: nOut), spikes: [[Double]](repeating: [], count: net.neuronCount),
                                       states: [[[Double]]](repeating: [[Double]](repeating: [], count: readout.observationTimes.count), count: nOut),
-                                      eventCount: 0, stepCount: 0)
+                                      eventCount: 0, stepCount: 0, spikeEventCount: 0)
         var outputSlot = [Int32](repeating: -1, count: net.neuronCount)
         for (k, o) in net.outputs.enumerated() where outputSlot[o] < 0 { outputSlot[o] = Int32(k) }
         var outputsSpiked = 0
@@ -170,6 +170,7 @@ public final class Simulator {
 
                 var events = 0
                 var steps = 0
+                var spikeEvents = 0
                 loop: while let e = queue.popMin() {
                     switch e.priority {
                     case QueueEntry.frontier:
@@ -219,6 +220,7 @@ public final class Simulator {
                             continue
                         }
                         let src = Int(e.item)
+                        spikeEvents += 1
                         let sourceIndex = src >= 0 ? net.inputCount + Int(spikes[src].neuron) : Int(inputSpikes[-src - 1].channel)
                         for k in net.outStart[sourceIndex]..<net.outStart[sourceIndex + 1] {
                             let s = Int(net.outSynapse[k])
@@ -242,6 +244,7 @@ public final class Simulator {
                 }
                 result.eventCount = events
                 result.stepCount = steps
+                result.spikeEventCount = spikeEvents
             }
         }
         hasRun = true

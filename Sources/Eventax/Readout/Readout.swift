@@ -29,6 +29,9 @@ public struct SimulationResult: Sendable {
     public var eventCount: Int
     /// Solver steps taken (including speculative steps later discarded).
     public var stepCount: Int
+    /// Spikes processed (input spikes plus neuron spikes whose fan-out ran), the count Eventax
+    /// reports as events popped from its spike buffer.
+    public var spikeEventCount: Int
 }
 
 /// Cotangents (adjoints) on the readouts of a simulation; missing parts are zero.

@@ -1,0 +1,112 @@
+import Foundation
+
+/// One benchmark measurement (`eventax bench --json` prints an array of these).
+public struct BenchRecord: Codable, Sendable {
+    /// Configuration name, e.g. `qif-5-50-3-euler-0.05`.
+    public var name: String
+    /// Forward simulations per second (batch over all threads).
+    public var fwd_samples_per_s: Double
+    /// Forward + reverse passes (with the TTFS cross-entropy cotangent) per second.
+    public var fwdbwd_samples_per_s: Double
+    /// Input and neuron spikes processed per sample (Eventax's "events").
+    public var events_per_sample: Double
+    /// Deliveries (spike arrivals at targets) per sample.
+    public var deliveries_per_sample: Double
+    /// Solver steps per sample, including discarded speculative steps.
+    public var steps_per_sample: Double
+    /// Mean |t − t_ref| of the output first-spike times against an adaptive Dopri5 run at rtol = atol = 1e-12.
+    public var spike_time_error: Double
+    /// Fraction of output neurons that spike in one run but not in the reference.
+    public var spike_mismatch_fraction: Double
+    /// Threads used.
+    public var threads: Int
+    /// Samples per batch.
+    public var batch: Int
+}
+
+/// The Yin-Yang-shaped 5-50-3 QIF benchmark of the Eventax paper: tmem 20, tsyn 5, weights
+/// uniform in [0, 40], bias uniform in [−0.5, 0.5], inputs (x, y, 1−x, 1−y, 0)·30 ms, tmax 30,
+/// TTFS readout with the cross-entropy cotangent.
+public enum YinYangBenchmark {
+    /// The encoded inputs and labels of the first `count` training samples.
+    public static func data(count: Int) -> (inputs: [[[Double]]], labels: [Int]) {
+        let samples = YinYang.generate(.train).prefix(count)
+        let inputs = samples.map { s in [s.x, s.y, 1 - s.x, 1 - s.y, 0].map { [$0 * 30] } }
+        return (inputs, samples.map(\.label))
+    }
+
+    /// The benchmark network with the given solver, initialized from `seed`.
+    public static func network(solver: SolverConfig, seed: UInt32 = 1234) throws -> Network {
+        var rng = MersenneTwister(seed: seed)
+        func uniform(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * rng.nextDouble() }
+        let w0 = (0..<5).map { _ in (0..<50).map { _ in uniform(0, 40) } }
+        let w1 = (0..<50).map { _ in (0..<3).map { _ in uniform(0, 40) } }
+        let b0 = (0..<50).map { _ in uniform(-0.5, 0.5) }, b1 = (0..<3).map { _ in uniform(-0.5, 0.5) }
+        return try Network.layered(inputCount: 5,
+                                   layers: [PopulationSpec(QIF(), count: 50, parameters: ["ic": b0]), PopulationSpec(QIF(), count: 3, parameters: ["ic": b1])],
+                                   weights: [w0, w1], tmax: 30, solver: solver)
+    }
+
+    /// Measures one solver configuration; each mode repeats the batch until `minSeconds` have passed.
+    public static func measure(name: String, solver: SolverConfig, batch: Int = 256, threads: Int, minSeconds: Double = 2) throws -> BenchRecord {
+        let net = try network(solver: solver)
+        let (inputs, labels) = data(count: batch)
+        let eval = BatchEvaluator(network: net, threads: threads)
+        let loss = TTFSCrossEntropy()
+
+        func timed(_ body: () throws -> Void) rethrows -> Double {
+            var reps = 0
+            let start = Date()
+            repeat { try body(); reps += 1 } while Date().timeIntervalSince(start) < minSeconds
+            return Double(reps * batch) / Date().timeIntervalSince(start)
+        }
+        var results: [SimulationResult] = []
+        let fwd = try timed { results = try eval.forward(inputs, readout: .ttfs) }
+        let fwdbwd = try timed {
+            _ = try eval.lossAndGradient(inputs, readout: .ttfs) { i, r in
+                let (l, ct) = loss.lossAndCotangent(ttfs: r.ttfs, label: labels[i], tmax: 30)
+                return (l, Cotangent(ttfs: ct))
+            }
+        }
+        let refNet = try net.withSolver(SolverConfig(tableau: .dopri5, dt: 0.01, adaptive: AdaptiveConfig(rtol: 1e-12, atol: 1e-12)))
+        let ref = try BatchEvaluator(network: refNet, threads: threads).forward(inputs, readout: .ttfs)
+        var err = 0.0, both = 0, mismatch = 0
+        for (a, b) in zip(results, ref) {
+            for (x, y) in zip(a.ttfs, b.ttfs) {
+                switch (x, y) {
+                case let (x?, y?): err += abs(x - y); both += 1
+                case (nil, nil): break
+                default: mismatch += 1
+                }
+            }
+        }
+        let n = Double(batch)
+        var spikeEvents = 0, deliveries = 0, steps = 0
+        for r in results {
+            spikeEvents += r.spikeEventCount
+            steps += r.stepCount
+            deliveries += r.eventCount - r.spikes.reduce(0) { $0 + $1.count }
+        }
+        return BenchRecord(name: name, fwd_samples_per_s: fwd, fwdbwd_samples_per_s: fwdbwd,
+                           events_per_sample: Double(spikeEvents) / n, deliveries_per_sample: Double(deliveries) / n,
+                           steps_per_sample: Double(steps) / n,
+                           spike_time_error: both > 0 ? err / Double(both) : .nan,
+                           spike_mismatch_fraction: Double(mismatch) / Double(batch * 3), threads: threads, batch: batch)
+    }
+
+    /// The two configurations: Euler with dt 0.05, and adaptive Tsit5 at rtol 1e-6.
+    public static let configurations: [(String, SolverConfig)] = [
+        ("qif-5-50-3-euler-0.05", SolverConfig(tableau: .euler, dt: 0.05)),
+        ("qif-5-50-3-tsit5-adaptive", SolverConfig(tableau: .tsit5, dt: 0.05, adaptive: AdaptiveConfig(rtol: 1e-6, atol: 1e-6))),
+    ]
+}
+
+extension Network {
+    /// The same network integrated with another solver.
+    public func withSolver(_ solver: SolverConfig) throws -> Network {
+        let specs = populations.map(\.spec)
+        var rebuilt = try Network(inputCount: inputCount, populations: specs, synapses: synapses, outputs: outputs, tmax: tmax, solver: solver, maxEvents: maxEvents)
+        rebuilt = try rebuilt.withWeights(weights, parameters: parameters)
+        return rebuilt
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+
+/// Simulates and differentiates minibatches on several threads. The batch is cut into fixed
+/// chunks whose gradients are summed in sample order and then reduced in chunk order, so the
+/// result is bitwise identical for any thread count.
+public final class BatchEvaluator: @unchecked Sendable {
+    /// The network all samples run on.
+    public let network: Network
+    /// Worker threads.
+    public let threads: Int
+    /// Samples per chunk (fixed, independent of `threads`).
+    public let chunkSize = 8
+    private var pool: [Simulator]
+    private let lock = NSLock()
+
+    /// An evaluator with `threads` workers (default: all cores).
+    public init(network: Network, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.network = network
+        self.threads = max(1, threads)
+        self.pool = (0..<max(1, threads)).map { _ in Simulator(network: network) }
+    }
+
+    private func take() -> Simulator { lock.lock(); defer { lock.unlock() }; return pool.removeLast() }
+    private func give(_ s: Simulator) { lock.lock(); pool.append(s); lock.unlock() }
+
+    /// Runs `body(chunk)` for every chunk on the worker threads; the first error is rethrown.
+    private func forEachChunk(count: Int, _ body: @escaping (Int, Simulator) throws -> Void) throws {
+        let chunks = (count + chunkSize - 1) / chunkSize
+        var firstError: Error?
+        let errLock = NSLock()
+        let next = ManagedAtomicCounter()
+        DispatchQueue.concurrentPerform(iterations: min(threads, max(chunks, 1))) { _ in
+            let sim = take()
+            defer { give(sim) }
+            while true {
+                let c = next.increment()
+                if c >= chunks { break }
+                do { try body(c, sim) } catch { errLock.lock(); if firstError == nil { firstError = error }; errLock.unlock() }
+            }
+        }
+        if let firstError { throw firstError }
+    }
+
+    /// Forward simulations of every sample.
+    public func forward(_ inputs: [[[Double]]], readout: ReadoutRequest) throws -> [SimulationResult] {
+        let results = UnsafeMutableBufferPointer<SimulationResult?>.allocate(capacity: inputs.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        try forEachChunk(count: inputs.count) { c, sim in
+            for i in c * self.chunkSize..<min(inputs.count, (c + 1) * self.chunkSize) { results[i] = try sim.run(inputs[i], readout: readout) }
+        }
+        return results.map { $0! }
+    }
+
+    /// Forward and reverse passes of every sample: `cotangent(i, result)` gives sample i's loss and
+    /// cotangent. Returns the summed loss, the summed gradients and the results.
+    public func lossAndGradient(_ inputs: [[[Double]]], readout: ReadoutRequest,
+                                cotangent: @escaping @Sendable (Int, SimulationResult) -> (Double, Cotangent)) throws
+        -> (loss: Double, gradients: Gradients, results: [SimulationResult]) {
+        let chunks = (inputs.count + chunkSize - 1) / chunkSize
+        let partial = UnsafeMutableBufferPointer<(Double, Gradients)?>.allocate(capacity: chunks)
+        partial.initialize(repeating: nil)
+        let results = UnsafeMutableBufferPointer<SimulationResult?>.allocate(capacity: inputs.count)
+        results.initialize(repeating: nil)
+        defer { partial.deallocate(); results.deallocate() }
+        let net = network
+        try forEachChunk(count: inputs.count) { c, sim in
+            var loss = 0.0
+            var sum = Gradients(network: net, inputShape: [])
+            for i in c * self.chunkSize..<min(inputs.count, (c + 1) * self.chunkSize) {
+                let r = try sim.run(inputs[i], readout: readout)
+                results[i] = r
+                let (l, ct) = cotangent(i, r)
+                loss += l
+                let g = try sim.gradient(ct)
+                for k in sum.weights.indices { sum.weights[k] += g.weights[k] }
+                for k in sum.parameters.indices { sum.parameters[k] += g.parameters[k] }
+            }
+            partial[c] = (loss, sum)
+        }
+        var loss = 0.0
+        var total = Gradients(network: net, inputShape: [])
+        for c in 0..<chunks {
+            let (l, g) = partial[c]!
+            loss += l
+            for k in total.weights.indices { total.weights[k] += g.weights[k] }
+            for k in total.parameters.indices { total.parameters[k] += g.parameters[k] }
+        }
+        return (loss, total, results.map { $0! })
+    }
+}
+
+/// A lock-protected counter handing out chunk indices.
+final class ManagedAtomicCounter: @unchecked Sendable {
+    private var value = -1
+    private let lock = NSLock()
+    func increment() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value }
+}

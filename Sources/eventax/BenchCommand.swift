@@ -1,0 +1,45 @@
+import ArgumentParser
+import Eventax
+import Foundation
+
+/// `eventax bench`: throughput and accuracy of the Yin-Yang 5-50-3 QIF workload.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure forward and forward+backward samples/s of the Yin-Yang 5-50-3 QIF network (use a release build).")
+
+    @Flag(name: .long, help: "Print an array of JSON records instead of a table.")
+    var json = false
+
+    @Option(name: .long, help: "Worker threads (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .long, help: "Samples per batch.")
+    var batch: Int = 256
+
+    @Option(name: .long, help: "Minimum seconds per measurement.")
+    var seconds: Double = 3
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads: must be ≥ 1, got \(threads)") }
+        guard batch >= 1 && batch <= 5000 else { throw ValidationError("--batch: must be in 1...5000, got \(batch)") }
+        guard seconds > 0 && seconds.isFinite else { throw ValidationError("--seconds: must be > 0, got \(seconds)") }
+    }
+
+    func run() throws {
+        var records: [BenchRecord] = []
+        for (name, solver) in YinYangBenchmark.configurations {
+            let r = try YinYangBenchmark.measure(name: name, solver: solver, batch: batch, threads: threads, minSeconds: seconds)
+            records.append(r)
+            if !json {
+                print(String(format: "%-28@ fwd %9.0f samples/s   fwd+bwd %9.0f samples/s   events/sample %5.1f   steps/sample %7.0f   spike-time error %.2e (mismatch %.3f)",
+                             r.name as NSString, r.fwd_samples_per_s, r.fwdbwd_samples_per_s, r.events_per_sample, r.steps_per_sample,
+                             r.spike_time_error, r.spike_mismatch_fraction))
+            }
+        }
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try enc.encode(records), as: UTF8.self))
+        }
+    }
+}

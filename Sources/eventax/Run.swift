@@ -1,0 +1,56 @@
+import ArgumentParser
+import Eventax
+
+/// `eventax run NETWORK.json INPUT.json [--observe t1,t2,…] [--cotangent COT.json]`: simulates the
+/// network on one input and prints one JSON object on stdout.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Simulate a network on one input and print its readouts as one JSON object.",
+        discussion: """
+        Prints {"ttfs": [t or null per output neuron], "spikes": [[t, …] per neuron, all layers in \
+        order], "states": [output][time][channel] (with --observe), "gradients": {"weights": \
+        [layer][pre][post], "bias": [layer][neuron], "inputs": [channel][spike]} (with --cotangent)}.
+        A cotangent file holds {"ttfs": [per output], "states": [output][time][channel], \
+        "spikes": [neuron][spike]}; every part is optional.
+        On an error, prints "error: <message>" on stderr and exits with status 1.
+        """
+    )
+
+    @Argument(help: ArgumentHelp("The network file (JSON).", valueName: "NETWORK.json"))
+    var network: String
+
+    @Argument(help: ArgumentHelp("The input file: {\"spikes\": [[t, …] per input channel]}.", valueName: "INPUT.json"))
+    var input: String
+
+    @Option(help: ArgumentHelp("Times at which to record the output neurons' states, comma-separated (may be repeated).",
+                               valueName: "t1,t2,…"))
+    var observe: [String] = []
+
+    @Option(help: ArgumentHelp("A cotangent file; adds the gradients of <cotangent · readouts> to the output.", valueName: "COT.json"))
+    var cotangent: String?
+
+    func run() throws {
+        try reportingErrors {
+            let file = try withFileContext(network) { try NetworkFile(contentsOf: network) }
+            let spikes = try withFileContext(input) { try InputFile(contentsOf: input, channels: file.inputCount).spikes }
+            let times = try parseTimes(observe, option: "--observe")
+            var cot: Cotangent?
+            if let cotangent {
+                cot = try withFileContext(cotangent) { try CotangentFile(contentsOf: cotangent).cotangent }
+                if cot?.states != nil && times.isEmpty {
+                    throw CLIError(description: "\(cotangent): cotangent.states: needs observation times; pass them with --observe")
+                }
+            }
+
+            let simulator = Simulator(network: file.network)
+            let readout = ReadoutRequest(stopAfterFirstOutputSpikes: false, observationTimes: times)
+            let result = try simulator.run(spikes, readout: readout)
+            var gradients: Gradients?
+            if let cot, let cotangent {
+                gradients = try withFileContext(cotangent) { try simulator.gradient(cot) }
+            }
+            let json = try file.resultJSON(result, includeStates: !times.isEmpty, gradients: gradients)
+            writeStandardOutput(json.serialized() + "\n")
+        }
+    }
+}

@@ -1,0 +1,304 @@
+import Foundation
+import Testing
+@testable import Eventax
+
+/// Tests of the JSON file formats (networks, inputs, cotangents, results) and of the `eventax` binary.
+@Suite struct CLITests {
+    /// `<package root>/examples`, three levels above this file (Tests/EventaxTests/CLITests.swift).
+    static let examplesDirectory: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()
+        .deletingLastPathComponent()
+        .deletingLastPathComponent()
+        .appendingPathComponent("examples")
+
+    static var networkExample: String { examplesDirectory.appendingPathComponent("lif-3-4-2.json").path }
+    static var inputExample: String { examplesDirectory.appendingPathComponent("input-3.json").path }
+
+    /// A valid two-layer network file; `patch` edits its members before it is written.
+    static func networkText(_ patch: (inout JSONObject) -> Void = { _ in }) -> String {
+        var o: JSONObject = [
+            "neuron": ["model": "lif", "tmem": 20, "tsyn": 5, "thresh": 1, "vreset": 0],
+            "inputs": 2,
+            "layers": [3, 2],
+            "weights": [[[1, 2, 3], [4, 5, 6]], [[1, 2], [3, 4], [5, 6]]],
+            "tmax": 30,
+            "solver": ["method": "rk4", "dt": 0.05],
+        ]
+        patch(&o)
+        return JSONValue.object(o).serialized()
+    }
+
+    /// Runs `body`, expecting an ``EventaxError/invalid(field:_:)`` for exactly `field` whose message contains `part`.
+    func expectInvalid(_ field: String, _ part: String, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) {
+        let error = #expect(throws: EventaxError.self, sourceLocation: sourceLocation) { try body() }
+        guard let error else { return }
+        guard case .invalid(let f, let message) = error else {
+            Issue.record("expected .invalid(field: \(field), …), got \(error)", sourceLocation: sourceLocation)
+            return
+        }
+        #expect(f == field, "message: \(error)", sourceLocation: sourceLocation)
+        #expect(message.contains(part), "message: \(error)", sourceLocation: sourceLocation)
+        #expect(error.description.hasPrefix(field + ": "), sourceLocation: sourceLocation)
+    }
+
+    // MARK: valid files
+
+    @Test func exampleNetworkHasTheRightShapes() throws {
+        let file = try NetworkFile(contentsOf: Self.networkExample)
+        let net = file.network
+        #expect(file.layerSizes == [4, 2])
+        #expect(file.layerModels == ["lif", "lif"])
+        #expect(net.inputCount == 3)
+        #expect(net.neuronCount == 6)
+        #expect(net.outputs == [4, 5])
+        #expect(net.weights.count == 3 * 4 + 4 * 2)
+        #expect(net.tmax == 30)
+        #expect(net.solver.tableau.name == "tsit5")
+        #expect(net.solver.dt == 0.01)
+        #expect(net.solver.adaptive == nil)
+        // weights[l][pre][post] map to synapses in row-major order.
+        let raw = try JSONValue.read(contentsOf: Self.networkExample)
+        let W = try JSONNode(raw).required("weights").numberTensor()
+        var s = 0
+        for m in W { for row in m { for w in row { #expect(net.weights[net.weightIndex(ofSynapse: s)] == w); s += 1 } } }
+        #expect(net.synapses[12].source == .neuron(0) && net.synapses[12].target == 4)
+
+        let input = try InputFile(contentsOf: Self.inputExample, channels: net.inputCount)
+        #expect(input.spikes.count == 3)
+    }
+
+    @Test func outputNeuronBiasLearnableAndSolverOptions() throws {
+        let text = Self.networkText {
+            $0["output_neuron"] = ["model": "li", "tmem": 10]
+            $0["neuron"] = ["model": "qif", "tmem": [10, 20, 30], "learnable": ["ic", "tmem"]]
+            $0["bias"] = [[0.1, 0.2, 0.3], nil]
+            $0["solver"] = ["method": "tsit5", "rtol": 1e-4]
+            $0["maxEvents"] = 5000
+        }
+        let file = try NetworkFile(parsing: text)
+        let net = file.network
+        #expect(file.layerModels == ["qif", "li"])
+        #expect(net.model(ofNeuron: 0) is QIF)
+        #expect(net.model(ofNeuron: 4) is LI)
+        #expect(net.parameter("ic", ofNeuron: 1) == 0.2)
+        #expect(net.parameter("tmem", ofNeuron: 2) == 30)
+        #expect(net.parameter("tmem", ofNeuron: 3) == 10)
+        #expect(net.learnableNames(ofNeuron: 0) == ["ic", "tmem"])
+        #expect(net.learnableNames(ofNeuron: 4) == [])
+        #expect(net.solver.adaptive?.rtol == 1e-4)
+        #expect(net.solver.adaptive?.atol == NetworkFile.defaultAtol)
+        #expect(net.maxEvents == 5000)
+
+        let defaults = try NetworkFile(parsing: Self.networkText { $0["solver"] = nil })
+        #expect(defaults.network.solver.tableau.name == "rk4")
+        #expect(defaults.network.solver.dt == NetworkFile.defaultDt)
+        #expect(defaults.network.maxEvents == NetworkFile.defaultMaxEvents)
+    }
+
+    @Test func modelSpecFactoryKnowsEveryModel() throws {
+        let expected: [String: [String]] = [
+            "lif": LIF().parameters.map(\.name), "li": LI().parameters.map(\.name), "qif": QIF().parameters.map(\.name),
+            "eif": EIF().parameters.map(\.name), "izhikevich": Izhikevich().parameters.map(\.name),
+        ]
+        for name in NetworkFile.modelNames {
+            let spec = try NetworkFile.modelSpec(name: name, count: 2, parameters: [:], learnable: nil)
+            #expect(spec.model.parameters.map(\.name) == expected[name])
+            #expect(spec.count == 2)
+        }
+        expectInvalid("out.model", "unknown model \"hh\"") { _ = try NetworkFile.modelSpec(name: "hh", count: 1, field: "out") }
+        expectInvalid("neuron.tsyn[1]", "must be > 0, got -2") {
+            _ = try NetworkFile.modelSpec(name: "lif", count: 2, parameters: ["tsyn": [1, -2]])
+        }
+    }
+
+    // MARK: malformed files
+
+    /// (network file text, field the error must name, part of the message).
+    static let badNetworks: [(String, String, String)] = [
+        ("{\"inputs\": 2, ", "network", "malformed JSON"),
+        ("{\"inputs\": 2 \"layers\": [1]}", "network", "malformed JSON: unexpected '\"', expected ',' or '}' at line 1, column 14"),
+        ("{\"tmax\": NaN}", "network", "malformed JSON"),
+        ("{\"a\": 1, \"a\": 2}", "network", "duplicate key"),
+        ("[1, 2]", "document", "expected an object, got an array of 2 values"),
+        (networkText { $0["weights"] = [[[1, 2, 3], [4, 5, 6]], [[1, 2], [3, 4], [5, 6, 7]]] }, "weights[1][2]", "has 3 entries, expected 2"),
+        (networkText { $0["weights"] = [[[1, 2, 3]], [[1, 2], [3, 4], [5, 6]]] }, "weights[0]", "has 1 rows, expected 2"),
+        (networkText { $0["weights"] = [[[1, 2, 3], [4, 5, 6]]] }, "weights", "has 1 matrices, expected one per layer (2)"),
+        (networkText { $0["weights"] = [[[1, "abc", 3], [4, 5, 6]], [[1, 2], [3, 4], [5, 6]]] }, "weights[0][0][1]", "expected a number, got \"abc\""),
+        (networkText { $0["weights"] = [[[1, 2, 3], [4, 5, "NaN"]], [[1, 2], [3, 4], [5, 6]]] }, "weights[0][1][2]", "expected a number, got \"NaN\""),
+        ("{\"tmax\": 1e999}", "tmax", "must be a finite number, got 1e999"),
+        (networkText { $0["neuron"] = ["model": "lif", "tmem": 0] }, "neuron.tmem", "must be > 0, got 0"),
+        (networkText { $0["neuron"] = ["model": "lif", "tmem": -1] }, "neuron.tmem", "must be > 0, got -1"),
+        (networkText { $0["neuron"] = ["model": "lif", "tmem": "20"] }, "neuron.tmem", "expected a number"),
+        (networkText { $0["neuron"] = ["model": "lif", "vthresh": 1] }, "neuron.vthresh", "not a parameter of the lif model"),
+        (networkText { $0["neuron"] = ["model": "lif", "learnable": ["w"]] }, "neuron.learnable[0]", "\"w\" is not a parameter"),
+        (networkText { $0["neuron"] = ["model": "hodgkin"] }, "neuron.model", "unknown model \"hodgkin\" (known: lif, li, qif, eif, izhikevich)"),
+        (networkText { $0["neuron"] = ["tmem": 20] }, "neuron.model", "is missing"),
+        (networkText { $0["output_neuron"] = ["model": "li", "tsyn": -3] }, "output_neuron.tsyn", "must be > 0, got -3"),
+        (networkText { $0["solver"] = ["method": "rk5"] }, "solver.method", "unknown method \"rk5\" (known: euler, heun, midpoint, rk4, bosh3, tsit5, dopri5)"),
+        (networkText { $0["solver"] = ["method": "rk4", "atol": 1e-6] }, "solver.method", "no embedded error estimate"),
+        (networkText { $0["solver"] = ["dt": 0] }, "solver.dt", "must be > 0, got 0"),
+        (networkText { $0["solver"] = ["method": "tsit5", "rtol": -1] }, "solver.rtol", "must be > 0"),
+        (networkText { $0["solver"] = ["step": 0.1] }, "solver.step", "unknown key"),
+        (networkText { $0["layers"] = [3, 2.5] }, "layers[1]", "expected an integer, got 2.5"),
+        (networkText { $0["layers"] = [3, 0] }, "layers[1]", "must be an integer ≥ 1, got 0"),
+        (networkText { $0["layers"] = [] }, "layers", "at least one layer"),
+        (networkText { $0["inputs"] = -1 }, "inputs", "must be an integer ≥ 0, got -1"),
+        (networkText { $0["tmax"] = 0 }, "tmax", "must be > 0, got 0"),
+        (networkText { $0["tmax"] = nil }, "tmax", "is missing"),
+        (networkText { $0["maxEvents"] = 0 }, "maxEvents", "must be an integer ≥ 1, got 0"),
+        (networkText { $0["bias"] = [[0, 0, 0], [1, 2, 3]] }, "bias[1]", "has 3 entries, expected 2"),
+        (networkText { $0["bias"] = [[0, 0, 0]] }, "bias", "has 1 entries, expected one per layer (2)"),
+        (networkText { $0["neuron"] = ["model": "lif", "ic": 1]; $0["bias"] = [[0, 0, 0], nil] }, "bias[0]", "conflicts with neuron.ic"),
+        (networkText { $0["delays"] = [] }, "delays", "unknown key (allowed keys: neuron, output_neuron"),
+    ]
+
+    @Test(arguments: badNetworks)
+    func malformedNetworkNamesTheField(text: String, field: String, part: String) {
+        expectInvalid(field, part) { _ = try NetworkFile(parsing: text) }
+    }
+
+    /// (input file text, field the error must name, part of the message), for a network with 2 inputs.
+    static let badInputs: [(String, String, String)] = [
+        ("{\"spikes\": [[1, 2], [3]", "input", "malformed JSON: unexpected end of input"),
+        ("{\"spikes\": [[1, 5, 2], [3]]}", "spikes[0][2]", "must be sorted"),
+        ("{\"spikes\": [[1], [-0.5]]}", "spikes[1][0]", "must be ≥ 0"),
+        ("{\"spikes\": [[1], [\"NaN\"]]}", "spikes[1][0]", "expected a number, got \"NaN\""),
+        ("{\"spikes\": [[1], 3]}", "spikes[1]", "expected an array, got 3"),
+        ("{\"spikes\": [[1]]}", "spikes", "has 1 channels"),
+        ("{\"spikes\": [[1], []], \"labels\": [0]}", "labels", "unknown key"),
+        ("{}", "spikes", "is missing"),
+    ]
+
+    @Test(arguments: badInputs)
+    func malformedInputNamesTheField(text: String, field: String, part: String) {
+        expectInvalid(field, part) { _ = try InputFile(parsing: text, channels: 2) }
+    }
+
+    @Test func cotangentFiles() throws {
+        let ok = try CotangentFile(parsing: "{\"ttfs\": [1, -2], \"states\": [[[0.5, 0]]]}").cotangent
+        #expect(ok.ttfs == [1, -2])
+        #expect(ok.states == [[[0.5, 0]]])
+        #expect(ok.spikes == nil)
+        expectInvalid("cotangent.ttfs[1]", "expected a number, got true") { _ = try CotangentFile(parsing: "{\"ttfs\": [1, true]}") }
+        expectInvalid("cotangent.state", "unknown key") { _ = try CotangentFile(parsing: "{\"state\": []}") }
+        expectInvalid("cotangent", "malformed JSON") { _ = try CotangentFile(parsing: "{\"ttfs\": [1,]}") }
+    }
+
+    // MARK: JSON
+
+    @Test func writerRoundTripsDoublesExactly() throws {
+        var state: UInt64 = 0x1234_5678_9ABC_DEF0
+        var values: [Double] = [0, -0.0, 0.1, 1.0 / 3, 30, -1, 1e300, Double.leastNonzeroMagnitude, 2.2250738585072014e-308, .pi,
+                                Double.greatestFiniteMagnitude, -Double.leastNormalMagnitude, 1.2345678901234568e20, 1e-5]
+        for _ in 0..<2000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let d = Double(bitPattern: state ^ (state >> 29))
+            if d.isFinite { values.append(d) }
+        }
+        let text = JSONValue(values).serialized()
+        let back = try JSONNode(try JSONValue.parse(text, source: "test")).numbers()
+        #expect(back.count == values.count)
+        for (a, b) in zip(values, back) { #expect(a.bitPattern == b.bitPattern, "\(a) → \(b)") }
+
+        #expect(JSONValue([1, .infinity, -.infinity, .nan] as [Double]).serialized() == "[1.0,null,null,null]")
+        #expect(JSONValue([2.5, nil] as [Double?]).serialized() == "[2.5,null]")
+
+        let doc: JSONValue = ["z": "a\"b\\c\n\u{01}é😀", "a": [true, false, nil], "m": ["x": 30.0]]
+        let docText = doc.serialized()
+        #expect(docText == "{\"z\":\"a\\\"b\\\\c\\n\\u0001é😀\",\"a\":[true,false,null],\"m\":{\"x\":30.0}}")
+        #expect(try JSONValue.parse(docText, source: "test") == doc)
+        #expect(try JSONValue.parse(" {\"s\": \"\\u00e9\\ud83d\\ude00\\/\"} ", source: "test") == ["s": "é😀/"])
+        #expect(throws: EventaxError.self) { try JSONValue.parse("\"\\ud83d\"", source: "test") }
+        #expect(throws: EventaxError.self) { try JSONValue.parse("01", source: "test") }
+        #expect(throws: EventaxError.self) { try JSONValue.parse("[1] x", source: "test") }
+    }
+
+    @Test func gradientsAndResultsAreShapedLikeTheFile() throws {
+        let file = try NetworkFile(contentsOf: Self.networkExample)
+        let input = try InputFile(contentsOf: Self.inputExample, channels: file.inputCount)
+        let sim = Simulator(network: file.network)
+        let result = try sim.run(input.spikes, readout: ReadoutRequest(stopAfterFirstOutputSpikes: false, observationTimes: [5, 10]))
+        #expect(result.ttfs.allSatisfy { $0 != nil }, "the example network should make both outputs spike")
+        let grads = try sim.gradient(Cotangent(ttfs: [1, -1]))
+        let w = try file.weightGradients(grads)
+        #expect(w.map(\.count) == [3, 4])
+        #expect(w.map { $0.map(\.count) } == [[4, 4, 4], [2, 2, 2, 2]])
+        #expect(w[1][2][1] == grads.weights[file.network.weightIndex(ofSynapse: 12 + 2 * 2 + 1)])
+        let b = try file.biasGradients(grads)
+        #expect(b.map(\.count) == [4, 2])
+        #expect(b[0][3] == grads.parameters[file.network.learnableOffset[3]])
+
+        let json = try file.resultJSON(result, includeStates: true, gradients: grads)
+        let root = JSONNode(try JSONValue.parse(json.serialized(), source: "result"))
+        try root.rejectUnknownKeys(allowed: ["ttfs", "spikes", "states", "gradients"])
+        #expect(try root.required("ttfs").numbers() == result.ttfs.map { $0! })
+        #expect(try root.required("spikes").numberMatrix() == result.spikes)
+        #expect(try root.required("states").numberTensor() == result.states)
+        #expect(try root.required("gradients").required("weights").numberTensor() == w)
+        #expect(try root.required("gradients").required("inputs").numberMatrix() == grads.inputs)
+        let bare = try file.resultJSON(result, includeStates: false)
+        #expect(try JSONNode(bare).object().keys == ["ttfs", "spikes"])
+    }
+
+    // MARK: the binary
+
+    /// The `eventax` executable built next to the test bundle, if any.
+    static let binary: URL? = {
+        var dirs: [URL] = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
+        if let exe = Bundle.main.executableURL { dirs.append(exe.deletingLastPathComponent()) }
+        if let arg0 = CommandLine.arguments.first { dirs.append(URL(fileURLWithPath: arg0).deletingLastPathComponent()) }
+        for dir in dirs {
+            var d = dir
+            for _ in 0..<4 {  // e.g. …/debug/EventaxPackageTests.xctest/Contents/MacOS on macOS
+                let candidate = d.appendingPathComponent("eventax")
+                var isDir: ObjCBool = false
+                if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDir), !isDir.boolValue,
+                   FileManager.default.isExecutableFile(atPath: candidate.path) {
+                    return candidate
+                }
+                d = d.deletingLastPathComponent()
+            }
+        }
+        return nil
+    }()
+
+    static func runBinary(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = binary!
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    @Test(.enabled(if: CLITests.binary != nil,
+                   "the eventax executable was not found next to the test bundle; run `swift build` first — skipping the end-to-end test"))
+    func binaryRunsAndReportsBadFiles() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+
+        let bad = dir.appendingPathComponent("bad.json")
+        try Self.networkText { $0["weights"] = [[[1, 2, 3], [4, 5]], [[1, 2], [3, 4], [5, 6]]] }.write(to: bad, atomically: true, encoding: .utf8)
+        let failed = try Self.runBinary(["run", bad.path, Self.inputExample])
+        #expect(failed.status != 0)
+        #expect(failed.stdout.isEmpty)
+        #expect(failed.stderr.hasPrefix("error: "))
+        #expect(failed.stderr.contains("weights[0][1]: has 2 entries, expected 3"), "stderr: \(failed.stderr)")
+
+        let cot = dir.appendingPathComponent("cot.json")
+        try "{\"ttfs\": [1, 0], \"states\": [[[0, 1]], [[0, 0]]]}".write(to: cot, atomically: true, encoding: .utf8)
+        let ok = try Self.runBinary(["run", Self.networkExample, Self.inputExample, "--observe", "7.5", "--cotangent", cot.path])
+        #expect(ok.status == 0, "stderr: \(ok.stderr)")
+        let root = JSONNode(try JSONValue.parse(ok.stdout, source: "stdout"))
+        #expect(try root.required("ttfs").array().count == 2)
+        #expect(try root.required("spikes").array().count == 6)
+        #expect(try root.required("states").numberTensor().map(\.count) == [1, 1])
+        #expect(try root.required("gradients").required("bias").numberMatrix().map(\.count) == [4, 2])
+    }
+}
