@@ -32,7 +32,7 @@ extension Simulator {
                         let pbarBase = pbarBuf.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!
 
                         func context(_ n: Int) -> (KernelOps, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) {
-                            (net.populations[Int(net.populationOf[n])].ops, params + net.parameterOffset[n], ubar + net.stateOffset[n],
+                            (opsOf[n], params + net.parameterOffset[n], ubar + net.stateOffset[n],
                              pbarBase + net.learnableOffset[n])
                         }
 
@@ -60,11 +60,11 @@ extension Simulator {
                             if !spike {
                                 var zero = true
                                 for q in 0..<ops.stateCount where ub[q] != 0 { zero = false; break }
-                                if zero && ops.learnableCount >= 0 { return 0 }
+                                if zero { return 0 }
                             }
-                            let tape = tapes[n]
-                            return tape.u.withUnsafeBufferPointer { buf in
-                                ops.reverseStep(UnsafeMutablePointer(mutating: buf.baseAddress! + r * tape.n), p, tape.h[r], spike, tbar, ub, pb, scratch)
+                            let nS = tapes[n].n, h = tapes[n].h[r]
+                            return tapes[n].u.withUnsafeBufferPointer { buf in
+                                ops.reverseStep(UnsafeMutablePointer(mutating: buf.baseAddress! + r * nS), p, h, spike, tbar, ub, pb, scratch)
                             }
                         }
 

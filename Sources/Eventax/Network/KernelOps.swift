@@ -2,7 +2,7 @@
 /// concrete, so that each closure body is specialized code (a call through a generic class's
 /// witness table would run unspecialized generic code, tens of times slower).
 @usableFromInline
-struct KernelOps: Sendable {
+final class KernelOps: Sendable {
     @usableFromInline typealias P = UnsafeMutablePointer<Double>
     @usableFromInline typealias S = UnsafeMutableRawPointer
 

@@ -62,6 +62,8 @@ public final class Simulator {
     public var maxSteps = 50_000_000
 
     @usableFromInline var tapes: [NeuronTape]
+    /// Each neuron's model operations (one reference per neuron, looked up once).
+    @usableFromInline let opsOf: [KernelOps]
     @usableFromInline var runtime: [NeuronRuntime]
     @usableFromInline let state: UnsafeMutablePointer<Double>
     @usableFromInline let scratch: UnsafeMutableRawPointer
@@ -85,6 +87,7 @@ public final class Simulator {
         self.network = network
         tapes = (0..<network.neuronCount).map { NeuronTape(n: network.populations[Int(network.populationOf[$0])].ops.stateCount) }
         runtime = [NeuronRuntime](repeating: NeuronRuntime(), count: network.neuronCount)
+        opsOf = (0..<network.neuronCount).map { network.populations[Int(network.populationOf[$0])].ops }
         state = .allocate(capacity: max(network.stateTotal, 1))
         scratch = .allocate(byteCount: network.scratchBytes, alignment: 64)
         taps = [[Tap]](repeating: [], count: network.neuronCount)
@@ -148,7 +151,7 @@ public final class Simulator {
                 let weights = UnsafeMutablePointer(mutating: weightsBuf.baseAddress ?? UnsafePointer(bitPattern: 8)!)
                 let dt = net.solver.dt
                 for n in 0..<net.neuronCount {
-                    let ops = net.populations[Int(net.populationOf[n])].ops
+                    let ops = opsOf[n]
                     let u = state + net.stateOffset[n], p = params + net.parameterOffset[n]
                     ops.initialState(p, u)
                     var rt = NeuronRuntime()
@@ -176,7 +179,7 @@ public final class Simulator {
                     case QueueEntry.frontier:
                         let n = Int(e.item)
                         guard e.version == runtime[n].version, !runtime[n].done else { continue }
-                        let ops = net.populations[Int(net.populationOf[n])].ops
+                        let ops = opsOf[n]
                         let before = tapes[n].count
                         let spiked = try ops.extend(&runtime[n], &tapes[n], state + net.stateOffset[n], params + net.parameterOffset[n],
                                                     net.tmax, chunkSteps, scratch)
@@ -190,7 +193,7 @@ public final class Simulator {
                     case QueueEntry.spike:
                         let n = Int(e.item)
                         guard e.version == runtime[n].version, runtime[n].spikePending else { continue }
-                        let ops = net.populations[Int(net.populationOf[n])].ops
+                        let ops = opsOf[n]
                         let u = state + net.stateOffset[n], p = params + net.parameterOffset[n]
                         let t = runtime[n].t
                         let sid = spikes.count
@@ -235,7 +238,7 @@ public final class Simulator {
                     default:
                         let k = Int(e.item)
                         for (slot, n) in net.outputs.enumerated() {
-                            let ops = net.populations[Int(net.populationOf[n])].ops
+                            let ops = opsOf[n]
                             var obs = [Double](repeating: 0, count: ops.observableCount)
                             observe(n, slot: slot, timeIndex: k, time: e.time, ops: ops, params: params + net.parameterOffset[n], into: &obs)
                             result.states[slot][k] = obs
@@ -258,7 +261,7 @@ public final class Simulator {
         let net = network
         guard T < net.tmax else { return }
         let n = net.synapses[s].target
-        let ops = net.populations[Int(net.populationOf[n])].ops
+        let ops = opsOf[n]
         let u = state + net.stateOffset[n], p = params + net.parameterOffset[n]
         ops.rollback(T, &runtime[n], &tapes[n], u, p, scratch)
         let did = deliveries.count

@@ -1,0 +1,46 @@
+import Testing
+@testable import Eventax
+
+@Suite struct BatchTests {
+    @Test("Batch gradients are bitwise identical with 1 and 2 threads and equal the sum of per-sample gradients")
+    func threadIndependence() throws {
+        let net = try YinYangBenchmark.network(solver: SolverConfig(tableau: .euler, dt: 0.1))
+        let (inputs, labels) = YinYangBenchmark.data(count: 20)
+        let loss = TTFSCrossEntropy()
+        func run(_ threads: Int) throws -> (Double, Gradients) {
+            let r = try BatchEvaluator(network: net, threads: threads).lossAndGradient(inputs, readout: .ttfs) { i, r in
+                let (l, ct) = loss.lossAndCotangent(ttfs: r.ttfs, label: labels[i], tmax: 30)
+                return (l, Cotangent(ttfs: ct))
+            }
+            return (r.loss, r.gradients)
+        }
+        let (l1, g1) = try run(1), (l2, g2) = try run(2)
+        #expect(l1 == l2)
+        #expect(g1.weights == g2.weights)
+        #expect(g1.parameters == g2.parameters)
+        // Against a plain sequential loop (sums may differ in the last bits only through order).
+        var total = [Double](repeating: 0, count: net.weights.count)
+        let sim = Simulator(network: net)
+        for (i, x) in inputs.enumerated() {
+            let r = try sim.run(x, readout: .ttfs)
+            let g = try sim.gradient(Cotangent(ttfs: loss.lossAndCotangent(ttfs: r.ttfs, label: labels[i], tmax: 30).cotangent))
+            for k in total.indices { total[k] += g.weights[k] }
+        }
+        for k in total.indices { #expect(abs(total[k] - g1.weights[k]) <= 1e-12 * max(1, abs(total[k]))) }
+        #expect(total.contains { $0 != 0 })
+    }
+
+    @Test("TTFS cross-entropy cotangent matches finite differences of the loss")
+    func ttfsLossDerivative() {
+        let loss = TTFSCrossEntropy()
+        let t: [Double?] = [12.5, 14.25, nil]
+        let (_, ct) = loss.lossAndCotangent(ttfs: t, label: 1, tmax: 30)
+        for k in 0..<2 {
+            var p = t, m = t
+            p[k] = t[k]! + 1e-6; m[k] = t[k]! - 1e-6
+            let fd = (loss.lossAndCotangent(ttfs: p, label: 1, tmax: 30).loss - loss.lossAndCotangent(ttfs: m, label: 1, tmax: 30).loss) / 2e-6
+            #expect(abs(fd - ct[k]) < 1e-7 * max(1, abs(ct[k])))
+        }
+        #expect(ct[2] == 0)
+    }
+}
