@@ -16,6 +16,9 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "Samples per batch.")
     var batch: Int = 256
 
+    @Option(name: .long, help: "Measure only the configuration whose name contains this text.")
+    var only: String?
+
     @Option(name: .long, help: "Minimum seconds per measurement.")
     var seconds: Double = 3
 
@@ -27,7 +30,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         var records: [BenchRecord] = []
-        for (name, solver) in YinYangBenchmark.configurations {
+        for (name, solver) in YinYangBenchmark.configurations where only.map({ name.contains($0) }) ?? true {
             let r = try YinYangBenchmark.measure(name: name, solver: solver, batch: batch, threads: threads, minSeconds: seconds)
             records.append(r)
             if !json {

@@ -62,7 +62,7 @@ extension Simulator {
                                 for q in 0..<ops.stateCount where ub[q] != 0 { zero = false; break }
                                 if zero { return 0 }
                             }
-                            let nS = tapes[n].n, h = tapes[n].h[r]
+                            let nS = tapes[n].n, h = tapes[n].rec[r].h
                             return tapes[n].u.withUnsafeBufferPointer { buf in
                                 ops.reverseStep(UnsafeMutablePointer(mutating: buf.baseAddress! + r * nS), p, h, spike, tbar, ub, pb, scratch)
                             }
@@ -73,7 +73,7 @@ extension Simulator {
                             applyTaps(n, downTo: cursor[n])
                             while cursor[n] > target {
                                 let r = cursor[n] - 1
-                                let kind = tapes[n].kind[r]
+                                let kind = tapes[n].rec[r].kind
                                 let hbar = reverseStep(n, r, spike: false, tbar: 0)
                                 if kind == .clippedConstant { tRun[n] -= hbar }
                                 cursor[n] = r
@@ -97,7 +97,7 @@ extension Simulator {
                                 }
                                 cursor[n] = r
                                 applyTaps(n, downTo: r)
-                                if r > 0 && tapes[n].kind[r - 1] == .clipped {
+                                if r > 0 && tapes[n].rec[r - 1].kind == .clipped {
                                     let hbar = reverseStep(n, r - 1, spike: false, tbar: 0)
                                     Tbar += hbar
                                     tRun[n] -= hbar

@@ -163,8 +163,8 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: Sendable where L.Scalar 
                 if rt.gPrev < 0 && g1 >= 0 {
                     let tau = locateSpike(u, p, t0: rt.t, h: h, g0: rt.gPrev, g1: g1, scratch)
                     let r = tape.count - 1
-                    tape.kind[r] = .spike
-                    tape.h[r] = tau
+                    tape.rec[r].kind = .spike
+                    tape.rec[r].h = tau
                     step(u, p, tau, out, nil, fs)
                     for q in 0..<n { u[q] = out[q] }
                     rt.t += tau
@@ -193,18 +193,18 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: Sendable where L.Scalar 
         rt.done = false
         let last = tape.count - 1
         if tape.count == rt.specStart { return }  // nothing speculative: the state is already at T
-        if rt.t == T && tape.kind[last] != .spike {
-            tape.kind[last] = .clipped
+        if rt.t == T && tape.rec[last].kind != .spike {
+            tape.rec[last].kind = .clipped
             return
         }
         var j = last
-        while j > rt.specStart && tape.t[j] > T { j -= 1 }
-        let tj = tape.t[j]
+        while j > rt.specStart && tape.rec[j].t > T { j -= 1 }
+        let tj = tape.rec[j].t
         let hPropRestore: Double, errRestore: Double
         if T > tj {
-            hPropRestore = tape.hNext[j]; errRestore = tape.err[j]
+            hPropRestore = tape.rec[j].hNext; errRestore = tape.rec[j].err
         } else if j > rt.specStart {
-            hPropRestore = tape.hNext[j - 1]; errRestore = tape.err[j - 1]
+            hPropRestore = tape.rec[j - 1].hNext; errRestore = tape.rec[j - 1].err
         } else {
             hPropRestore = rt.hPropAtSegment; errRestore = rt.errPrevAtSegment
         }
@@ -212,7 +212,7 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: Sendable where L.Scalar 
             let uj = buf.baseAddress! + j * tape.n
             for q in 0..<n { u[q] = uj[q] }
         }
-        let hNext = tape.hNext[j], errJ = tape.err[j]
+        let hNext = tape.rec[j].hNext, errJ = tape.rec[j].err
         tape.truncate(to: j)
         rt.t = tj
         if T > tj {
@@ -223,7 +223,7 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: Sendable where L.Scalar 
             for q in 0..<n { u[q] = out[q] }
             rt.t = T
         } else if j > rt.specStart {
-            tape.kind[j - 1] = .clipped
+            tape.rec[j - 1].kind = .clipped
         }
         rt.hProp = adaptive == nil ? dt : hPropRestore
         rt.errPrev = errRestore

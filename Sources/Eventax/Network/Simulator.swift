@@ -293,13 +293,13 @@ public final class Simulator {
         var pos = -1
         var r = tape.count - 1
         while r >= runtime[n].specStart {
-            if tape.isStep(r) && tape.t[r] <= time { pos = r; break }
+            if tape.isStep(r) && tape.rec[r].t <= time { pos = r; break }
             r -= 1
         }
         let offset = tapStates.count
         var tau = 0.0
         if pos >= 0 {
-            tau = max(0, min(time - tape.t[pos], tape.h[pos]))
+            tau = max(0, min(time - tape.rec[pos].t, tape.rec[pos].h))
             for q in 0..<nS { tapStates.append(tape.u[pos * nS + q]) }
         } else {
             pos = tape.count

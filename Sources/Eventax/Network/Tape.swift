@@ -15,54 +15,63 @@ enum RecordKind: UInt8 {
     case reset = 5
 }
 
+/// One record of a neuron's tape: a solver step (start time, size) or an event.
+@usableFromInline
+struct TapeRecord {
+    /// Step start time, or event time.
+    @usableFromInline var t: Double
+    /// Step size (0 for events).
+    @usableFromInline var h: Double
+    /// Controller proposal after the step (adaptive), to restore after a rollback.
+    @usableFromInline var hNext: Double
+    /// Controller error after the step (adaptive).
+    @usableFromInline var err: Double
+    @usableFromInline var kind: RecordKind
+    /// Delivery id (jump) or spike id (reset).
+    @usableFromInline var aux: Int32
+
+    @inlinable init(t: Double, h: Double, hNext: Double, err: Double, kind: RecordKind, aux: Int32) {
+        self.t = t; self.h = h; self.hNext = hNext; self.err = err; self.kind = kind; self.aux = aux
+    }
+}
+
 /// One neuron's record of the forward computation: its solver steps and its events, in order.
 /// Steps store their start state; events store the state just before the event. Rolling back
 /// speculative steps truncates the arrays, which keep their capacity (no per-step allocation).
 @usableFromInline
 struct NeuronTape {
-    @usableFromInline var kind: [RecordKind] = []
-    @usableFromInline var aux: [Int32] = []
-    /// Step start time, or event time.
-    @usableFromInline var t: [Double] = []
-    /// Step size (0 for events).
-    @usableFromInline var h: [Double] = []
-    /// Controller proposal after the step (adaptive), to restore after a rollback.
-    @usableFromInline var hNext: [Double] = []
-    /// Controller error after the step (adaptive).
-    @usableFromInline var err: [Double] = []
+    @usableFromInline var rec: [TapeRecord] = []
     /// `n` state values per record.
     @usableFromInline var u: [Double] = []
     @usableFromInline var n: Int
 
     @usableFromInline init(n: Int) { self.n = n }
 
-    @inlinable var count: Int { kind.count }
+    @inlinable var count: Int { rec.count }
 
     @inlinable
     mutating func append(_ k: RecordKind, aux a: Int32 = -1, t tt: Double, h hh: Double, hNext hn: Double = 0, err e: Double = 0,
                          state: UnsafePointer<Double>) {
-        kind.append(k); aux.append(a); t.append(tt); h.append(hh); hNext.append(hn); err.append(e)
-        for i in 0..<n { u.append(state[i]) }
+        rec.append(TapeRecord(t: tt, h: hh, hNext: hn, err: e, kind: k, aux: a))
+        u.append(contentsOf: UnsafeBufferPointer(start: state, count: n))
     }
 
     @inlinable
     mutating func truncate(to newCount: Int) {
         let drop = count - newCount
         guard drop > 0 else { return }
-        kind.removeLast(drop); aux.removeLast(drop); t.removeLast(drop); h.removeLast(drop)
-        hNext.removeLast(drop); err.removeLast(drop); u.removeLast(drop * n)
+        rec.removeLast(drop)
+        u.removeLast(drop * n)
     }
 
     @inlinable
     mutating func removeAll() {
-        kind.removeAll(keepingCapacity: true); aux.removeAll(keepingCapacity: true)
-        t.removeAll(keepingCapacity: true); h.removeAll(keepingCapacity: true)
-        hNext.removeAll(keepingCapacity: true); err.removeAll(keepingCapacity: true)
+        rec.removeAll(keepingCapacity: true)
         u.removeAll(keepingCapacity: true)
     }
 
-    @inlinable func isStep(_ r: Int) -> Bool { kind[r].rawValue <= RecordKind.spike.rawValue }
-    @inlinable func stepEnd(_ r: Int) -> Double { t[r] + h[r] }
+    @inlinable func isStep(_ r: Int) -> Bool { rec[r].kind.rawValue <= RecordKind.spike.rawValue }
+    @inlinable func stepEnd(_ r: Int) -> Double { rec[r].t + rec[r].h }
 }
 
 /// A neuron's integration state during a forward simulation.
