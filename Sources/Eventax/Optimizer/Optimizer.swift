@@ -1,0 +1,72 @@
+import Foundation
+
+/// A first-order optimizer over one flat parameter vector.
+public protocol Optimizer: Sendable {
+    /// Updates `params` in place from the gradient `grad` (of the loss to minimize).
+    mutating func step(_ params: inout [Double], _ grad: [Double])
+}
+
+/// Plain stochastic gradient descent.
+public struct SGD: Optimizer, Codable {
+    /// Learning rate.
+    public var lr: Double
+    /// SGD with learning rate `lr`.
+    public init(lr: Double) { self.lr = lr }
+    public mutating func step(_ params: inout [Double], _ grad: [Double]) {
+        for k in params.indices { params[k] -= lr * grad[k] }
+    }
+}
+
+/// Adam with decoupled weight decay (AdamW; Loshchilov & Hutter). With `weightDecay` 0 it is Adam.
+/// Defaults are optax's: b1 0.9, b2 0.999, eps 1e-8, weight decay 1e-4. The decay applies to every
+/// parameter, as optax's default mask does.
+public struct AdamW: Optimizer, Codable {
+    /// Learning rate.
+    public var lr: Double
+    /// First-moment decay.
+    public var b1 = 0.9
+    /// Second-moment decay.
+    public var b2 = 0.999
+    /// Denominator offset.
+    public var eps = 1e-8
+    /// Decoupled weight decay.
+    public var weightDecay = 1e-4
+    /// Steps taken.
+    public private(set) var count = 0
+    /// First moments.
+    public private(set) var m: [Double] = []
+    /// Second moments.
+    public private(set) var v: [Double] = []
+
+    /// AdamW with learning rate `lr`.
+    public init(lr: Double, b1: Double = 0.9, b2: Double = 0.999, eps: Double = 1e-8, weightDecay: Double = 1e-4) {
+        self.lr = lr; self.b1 = b1; self.b2 = b2; self.eps = eps; self.weightDecay = weightDecay
+    }
+
+    public mutating func step(_ params: inout [Double], _ grad: [Double]) {
+        if m.count != params.count {
+            m = [Double](repeating: 0, count: params.count)
+            v = m
+        }
+        count += 1
+        let c1 = 1 - Foundation.pow(b1, Double(count)), c2 = 1 - Foundation.pow(b2, Double(count))
+        for k in params.indices {
+            m[k] = b1 * m[k] + (1 - b1) * grad[k]
+            v[k] = b2 * v[k] + (1 - b2) * grad[k] * grad[k]
+            let mHat = m[k] / c1, vHat = v[k] / c2
+            params[k] -= lr * (mHat / (vHat.squareRoot() + eps) + weightDecay * params[k])
+        }
+    }
+}
+
+/// Scales `grad` so that its global L2 norm is at most `maxNorm` (optax's `clip_by_global_norm`).
+/// Returns the norm before clipping.
+@discardableResult
+public func clipByGlobalNorm(_ grad: inout [Double], maxNorm: Double) -> Double {
+    let norm = grad.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    if norm > maxNorm {
+        let s = maxNorm / norm
+        for k in grad.indices { grad[k] *= s }
+    }
+    return norm
+}

@@ -1,0 +1,217 @@
+import Foundation
+
+/// Test-set quality and spike statistics (the columns of the paper's Table IV).
+public struct EvaluationMetrics: Codable, Sendable, Equatable {
+    /// Fraction of correctly classified samples.
+    public var accuracy: Double
+    /// Mean loss.
+    public var loss: Double
+    /// Average over samples of the largest spike count of any single neuron.
+    public var maxFiring: Double
+    /// Spiking-capable neurons that never spiked on any sample.
+    public var deadNeurons: Int
+    /// Average total number of spikes per sample.
+    public var fireCount: Double
+    /// Average time of the first output spike (TTFS loss only; samples without an output spike are left out).
+    public var meanTTFS: Double?
+}
+
+/// One epoch of training.
+public struct EpochRecord: Codable, Sendable, Equatable {
+    /// Epoch number, from 1.
+    public var epoch: Int
+    /// Mean training loss over the epoch's minibatches.
+    public var trainLoss: Double
+    /// Training accuracy during the epoch.
+    public var trainAccuracy: Double
+    /// Validation loss and accuracy after the epoch.
+    public var validationLoss: Double
+    /// Validation accuracy after the epoch.
+    public var validationAccuracy: Double
+    /// Wall time of the epoch (training and validation), seconds.
+    public var seconds: Double
+}
+
+/// Everything needed to continue a run bitwise identically; written after every epoch.
+public struct TrainingCheckpoint: Codable, Sendable {
+    /// Format version.
+    public var version = 1
+    /// The run's configuration.
+    public var config: TrainingConfig
+    /// Epochs completed.
+    public var epochsDone: Int
+    /// Current trainable values: the network's weights, then its learnable parameters.
+    public var trainables: [Double]
+    /// Optimizer state.
+    public var optimizer: AdamW
+    /// Epoch with the best validation accuracy so far (0: none).
+    public var bestEpoch: Int
+    /// Its validation accuracy.
+    public var bestValidationAccuracy: Double
+    /// Trainable values at the best epoch.
+    public var bestTrainables: [Double]
+    /// Per-epoch records so far.
+    public var history: [EpochRecord]
+    /// Wall seconds spent so far.
+    public var wallSeconds: Double
+}
+
+/// The result of a training run.
+public struct TrainingSummary: Codable, Sendable {
+    /// Test accuracy at the best-validation epoch.
+    public var test_accuracy: Double
+    /// The best-validation epoch.
+    public var best_epoch: Int
+    /// Epochs trained.
+    public var epochs: Int
+    /// Total wall time, seconds (summed over resumed parts).
+    public var wall_seconds: Double
+    /// Best validation accuracy.
+    public var validation_accuracy: Double
+    /// Test spike metrics at the best-validation epoch.
+    public var test: EvaluationMetrics
+    /// The configuration.
+    public var config: TrainingConfig
+    /// Threads used.
+    public var threads: Int
+}
+
+/// Trains Yin-Yang classifiers: seeded shuffling, parallel minibatches, global-norm clipping,
+/// AdamW, validation every epoch, the best-validation model kept, test metrics at that epoch.
+public final class YinYangTrainer {
+    /// The run's configuration.
+    public let config: TrainingConfig
+    /// Worker threads.
+    public let threads: Int
+    /// The initial network (its structure is reused; trainables change).
+    public let template: Network
+    let train: [YinYangSample], validation: [YinYangSample], test: [YinYangSample]
+    /// Indices into ``Network/parameters`` of the learnable parameters, in gradient order.
+    let learnableIndex: [Int]
+
+    /// A trainer; validates the configuration and builds the initial network.
+    public init(config: TrainingConfig, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+        try config.validate()
+        self.config = config
+        self.threads = max(1, threads)
+        template = try YinYangTask.initialNetwork(config)
+        let all = YinYang.generate(.train)
+        train = config.trainSubset.map { Array(all.prefix($0)) } ?? all
+        validation = YinYang.generate(.validation)
+        test = YinYang.generate(.test)
+        var idx: [Int] = []
+        for n in 0..<template.neuronCount {
+            for name in template.learnableNames(ofNeuron: n) {
+                idx.append(template.parameterOffset[n] + template.model(ofNeuron: n).parameterIndex(name)!)
+            }
+        }
+        learnableIndex = idx
+    }
+
+    /// The trainable vector of a network: weights, then learnable parameters.
+    public func trainables(of net: Network) -> [Double] { net.weights + learnableIndex.map { net.parameters[$0] } }
+
+    /// The network with the given trainable vector.
+    public func network(with trainables: [Double]) throws -> Network {
+        let nw = template.weights.count
+        var p = template.parameters
+        for (k, i) in learnableIndex.enumerated() { p[i] = trainables[nw + k] }
+        return try template.withWeights(Array(trainables[..<nw]), parameters: p)
+    }
+
+    /// A fresh checkpoint at epoch 0.
+    public func initialCheckpoint() -> TrainingCheckpoint {
+        let t = trainables(of: template)
+        return TrainingCheckpoint(config: config, epochsDone: 0, trainables: t, optimizer: AdamW(lr: config.learningRate),
+                                  bestEpoch: 0, bestValidationAccuracy: -1, bestTrainables: t, history: [], wallSeconds: 0)
+    }
+
+    /// Loss, accuracy and spike metrics of `net` on `samples`.
+    public func evaluate(_ net: Network, on samples: [YinYangSample]) throws -> EvaluationMetrics {
+        let results = try BatchEvaluator(network: net, threads: threads).forward(samples.map(YinYangTask.encode), readout: YinYangTask.readout(config))
+        var loss = 0.0, correct = 0, maxFiring = 0.0, fireCount = 0.0, ttfsSum = 0.0, ttfsCount = 0
+        var everSpiked = [Bool](repeating: false, count: net.neuronCount)
+        for (s, r) in zip(samples, results) {
+            let e = YinYangTask.evaluate(r, label: s.label, config: config)
+            loss += e.loss
+            if e.prediction == s.label { correct += 1 }
+            var cutoff = Double.infinity
+            if config.loss == .ttfs, let first = r.ttfs.compactMap({ $0 }).min() {
+                cutoff = first; ttfsSum += first; ttfsCount += 1
+            }
+            var most = 0, total = 0
+            for (n, list) in r.spikes.enumerated() {
+                let c = list.reduce(0) { $0 + ($1 <= cutoff ? 1 : 0) }
+                if !list.isEmpty { everSpiked[n] = true }
+                most = max(most, c); total += c
+            }
+            maxFiring += Double(most); fireCount += Double(total)
+        }
+        let capable = (0..<net.neuronCount).filter { net.model(ofNeuron: $0).canSpike }
+        let n = Double(samples.count)
+        return EvaluationMetrics(accuracy: Double(correct) / n, loss: loss / n, maxFiring: maxFiring / n,
+                                 deadNeurons: capable.filter { !everSpiked[$0] }.count, fireCount: fireCount / n,
+                                 meanTTFS: config.loss == .ttfs && ttfsCount > 0 ? ttfsSum / Double(ttfsCount) : nil)
+    }
+
+    /// Runs one epoch from `state` and returns the next state. `progress(batch, batches)` is called after each minibatch.
+    public func epoch(_ state: TrainingCheckpoint, progress: (Int, Int) -> Void = { _, _ in }) throws -> TrainingCheckpoint {
+        let start = Date()
+        var s = state
+        let e = s.epochsDone + 1
+        var rng = SplitMix64(seed: config.seed &* 0x2545F4914F6CDD1D &+ UInt64(e))
+        let order = rng.permutation(train.count)
+        let batches = (order.count + config.batchSize - 1) / config.batchSize
+        let readout = YinYangTask.readout(config)
+        let cfg = config
+        var lossSum = 0.0, correct = 0
+        for b in 0..<batches {
+            let idx = Array(order[b * config.batchSize..<min(order.count, (b + 1) * config.batchSize)])
+            let net = try network(with: s.trainables)
+            let labels = idx.map { train[$0].label }
+            let (loss, grads, results) = try BatchEvaluator(network: net, threads: threads).lossAndGradient(idx.map { YinYangTask.encode(train[$0]) }, readout: readout) { i, r in
+                let ev = YinYangTask.evaluate(r, label: labels[i], config: cfg)
+                return (ev.loss, ev.cotangent)
+            }
+            for (i, r) in results.enumerated() where YinYangTask.evaluate(r, label: labels[i], config: cfg).prediction == labels[i] { correct += 1 }
+            lossSum += loss
+            var g = (grads.weights + grads.parameters).map { $0 / Double(idx.count) }
+            clipByGlobalNorm(&g, maxNorm: config.clip)
+            s.optimizer.step(&s.trainables, g)
+            progress(b + 1, batches)
+        }
+        let val = try evaluate(network(with: s.trainables), on: validation)
+        if val.accuracy > s.bestValidationAccuracy {
+            s.bestValidationAccuracy = val.accuracy
+            s.bestEpoch = e
+            s.bestTrainables = s.trainables
+        }
+        let seconds = Date().timeIntervalSince(start)
+        s.history.append(EpochRecord(epoch: e, trainLoss: lossSum / Double(order.count), trainAccuracy: Double(correct) / Double(order.count),
+                                     validationLoss: val.loss, validationAccuracy: val.accuracy, seconds: seconds))
+        s.epochsDone = e
+        s.wallSeconds += seconds
+        return s
+    }
+
+    /// Test metrics of the best-validation model and the run summary.
+    public func summary(_ s: TrainingCheckpoint) throws -> TrainingSummary {
+        let t = try evaluate(network(with: s.bestTrainables), on: test)
+        return TrainingSummary(test_accuracy: t.accuracy, best_epoch: s.bestEpoch, epochs: s.epochsDone, wall_seconds: s.wallSeconds,
+                               validation_accuracy: s.bestValidationAccuracy, test: t, config: config, threads: threads)
+    }
+}
+
+/// Writes `data` to `path` atomically: a temporary file in the same folder, then a rename.
+public func writeAtomically(_ data: Data, to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+    do {
+        try data.write(to: tmp)
+        if rename(tmp.path, url.path) != 0 { throw EventaxError.io(path: path, "rename failed (errno \(errno))") }
+    } catch let e as EventaxError {
+        throw e
+    } catch {
+        throw EventaxError.io(path: path, "could not write: \(error.localizedDescription)")
+    }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Eventax
+import Foundation
+
+/// `eventax train`: training tasks.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Train a network on a task.", subcommands: [TrainYinYang.self])
+}
+
+/// `eventax train yinyang`: the paper's Yin-Yang experiments.
+struct TrainYinYang: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "yinyang",
+        abstract: "Train a 5-H-3 network on Yin-Yang (defaults: the paper's Tables II/III).",
+        discussion: """
+        Writes DIR/metrics.jsonl and DIR/metrics.csv (one row per epoch), DIR/checkpoint.json (the \
+        full state after the last epoch; --resume continues from it) and DIR/summary.json (test \
+        metrics at the best-validation epoch). Files are written atomically.
+        """)
+
+    @Option(help: "Neuron model: lif, qif, eif, izhikevich.") var neuron = "qif"
+    @Option(help: "Loss: ttfs, max, integral, exp-integral.") var loss = "ttfs"
+    @Option(help: "Epochs.") var epochs = 100
+    @Option(help: "Seed of initialization and shuffling.") var seed: UInt64 = 0
+    @Option(name: .long, help: "Minibatch size.") var batchSize = 256
+    @Option(help: "Learning rate (default: 0.005 for TTFS and state-based LIF, 0.03 otherwise).") var lr: Double?
+    @Option(help: "Hidden neurons.") var hidden = 50
+    @Option(help: "Solver: euler, heun, midpoint, rk4, bosh3, tsit5, dopri5.") var solver = "euler"
+    @Option(help: "Step size (first step when adaptive).") var dt = 0.05
+    @Option(help: "Relative tolerance (makes the solver adaptive).") var rtol: Double?
+    @Option(help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .long, help: "Train on the first N training samples only.") var trainSubset: Int?
+    @Option(help: "At most one spike per neuron: on or off (default: on for LIF and Izhikevich with TTFS).") var amos: String?
+    @Option(help: "Output folder (default: runs/yinyang-NEURON-LOSS-seedSEED).") var out: String?
+    @Flag(help: "Continue the run in the output folder from its checkpoint.") var resume = false
+
+    func run() throws {
+        try reportingErrors {
+            var c = TrainingConfig()
+            c.neuron = neuron.lowercased()
+            guard let l = LossKind(rawValue: loss.lowercased()) else {
+                throw CLIError(description: "--loss: unknown loss \"\(loss)\" (known: ttfs, max, integral, exp-integral)")
+            }
+            c.loss = l
+            c.epochs = epochs; c.seed = seed; c.batchSize = batchSize; c.lr = lr; c.hidden = hidden
+            c.solver = solver.lowercased(); c.dt = dt; c.rtol = rtol; c.trainSubset = trainSubset
+            if let amos {
+                switch amos.lowercased() {
+                case "on", "true", "yes": c.amos = true
+                case "off", "false", "no": c.amos = false
+                default: throw CLIError(description: "--amos: expected on or off, got \"\(amos)\"")
+                }
+            }
+            guard threads >= 1 else { throw CLIError(description: "--threads: must be ≥ 1, got \(threads)") }
+            let dir = out ?? "runs/yinyang-\(c.neuron)-\(c.loss.rawValue)-seed\(c.seed)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let trainer = try YinYangTrainer(config: c, threads: threads)
+            var state = trainer.initialCheckpoint()
+            let ckptPath = dir + "/checkpoint.json"
+            if resume {
+                let saved = try withFileContext(ckptPath) { () throws -> TrainingCheckpoint in
+                    guard let data = FileManager.default.contents(atPath: ckptPath) else { throw EventaxError.io(path: ckptPath, "not found; nothing to resume") }
+                    do { return try JSONDecoder().decode(TrainingCheckpoint.self, from: data) } catch {
+                        throw EventaxError.io(path: ckptPath, "not a valid checkpoint: \(error)")
+                    }
+                }
+                var savedConfig = saved.config
+                savedConfig.epochs = c.epochs
+                guard savedConfig == c else {
+                    throw CLIError(description: "\(ckptPath): the checkpoint was made with other options; resume with the same options (epochs may differ)")
+                }
+                state = saved
+                print("resuming after epoch \(state.epochsDone)")
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let interactive = isatty(2) != 0
+            while state.epochsDone < c.epochs {
+                let e = state.epochsDone + 1
+                let started = Date()
+                state = try trainer.epoch(state) { b, n in
+                    guard interactive else { return }
+                    let elapsed = Date().timeIntervalSince(started)
+                    let eta = elapsed / Double(b) * Double(n - b)
+                    let bar = String(repeating: "#", count: 30 * b / n) + String(repeating: " ", count: 30 - 30 * b / n)
+                    writeStandardError(String(format: "\repoch %d/%d [%@] %d/%d  ETA %.1fs ", e, c.epochs, bar, b, n, eta))
+                }
+                if interactive { writeStandardError("\r" + String(repeating: " ", count: 70) + "\r") }
+                let r = state.history.last!
+                print(String(format: "epoch %3d  loss %.4f  train %.2f%%  val loss %.4f  val %.2f%%  best %.2f%% (epoch %d)  %.1fs",
+                             r.epoch, r.trainLoss, 100 * r.trainAccuracy, r.validationLoss, 100 * r.validationAccuracy,
+                             100 * state.bestValidationAccuracy, state.bestEpoch, r.seconds))
+                try writeAtomically(encoder.encode(state), to: ckptPath)
+                let jsonl = try state.history.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n"
+                try writeAtomically(Data(jsonl.utf8), to: dir + "/metrics.jsonl")
+                let csv = "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds\n" + state.history.map {
+                    "\($0.epoch),\($0.trainLoss),\($0.trainAccuracy),\($0.validationLoss),\($0.validationAccuracy),\($0.seconds)"
+                }.joined(separator: "\n") + "\n"
+                try writeAtomically(Data(csv.utf8), to: dir + "/metrics.csv")
+            }
+            let summary = try trainer.summary(state)
+            let pretty = JSONEncoder()
+            pretty.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try writeAtomically(pretty.encode(summary), to: dir + "/summary.json")
+            let t = summary.test
+            print(String(format: "test accuracy %.2f%% at best-validation epoch %d; max firing %.2f, dead neurons %d, fire count %.2f%@; %.1f s; wrote %@/summary.json",
+                         100 * summary.test_accuracy, summary.best_epoch, t.maxFiring, t.deadNeurons, t.fireCount,
+                         t.meanTTFS.map { String(format: ", mean TTFS %.2f ms", $0) } ?? "", summary.wall_seconds, dir))
+        }
+    }
+}
