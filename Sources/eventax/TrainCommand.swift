@@ -35,6 +35,7 @@ struct TrainYinYang: ParsableCommand {
     @Flag(help: "Continue the run in the output folder from its checkpoint.") var resume = false
 
     func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)  // one line per epoch, also when redirected
         try reportingErrors {
             var c = TrainingConfig()
             c.neuron = neuron.lowercased()

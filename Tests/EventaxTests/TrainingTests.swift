@@ -1,0 +1,116 @@
+import Testing
+import Foundation
+@testable import Eventax
+
+@Suite struct TrainingTests {
+    /// Loss of a network on one sample as a function of its trainables, for finite differences.
+    func lossAndGradient(_ trainer: YinYangTrainer, _ t: [Double], _ sample: YinYangSample) throws -> (Double, [Double], SimulationResult) {
+        let net = try trainer.network(with: t)
+        let sim = Simulator(network: net)
+        let r = try sim.run(YinYangTask.encode(sample), readout: YinYangTask.readout(trainer.config))
+        let e = YinYangTask.evaluate(r, label: sample.label, config: trainer.config)
+        let g = try sim.gradient(e.cotangent)
+        return (e.loss, g.weights + g.parameters, r)
+    }
+
+    @Test("Every loss through the whole network matches finite differences", arguments: LossKind.allCases)
+    func lossGradients(loss: LossKind) throws {
+        var c = TrainingConfig()
+        c.loss = loss; c.hidden = 6; c.solver = "rk4"; c.dt = 0.05; c.seed = 3
+        let trainer = try YinYangTrainer(config: c, threads: 1)
+        let t0 = trainer.trainables(of: trainer.template)
+        let sample = YinYang.generate(.test)[7]
+        let (_, g, base) = try lossAndGradient(trainer, t0, sample)
+        var checked = 0
+        let eps = 1e-5
+        for k in stride(from: 0, to: t0.count, by: 2) {
+            var vals: [Double] = []
+            var same = true
+            for d in [2 * eps, eps, -eps, -2 * eps] {
+                var t = t0; t[k] += d
+                let (l, _, r) = try lossAndGradient(trainer, t, sample)
+                same = same && r.spikes.map(\.count) == base.spikes.map(\.count) && r.stepCount == base.stepCount
+                vals.append(l)
+            }
+            guard same else { continue }
+            let fd = (-vals[0] + 8 * vals[1] - 8 * vals[2] + vals[3]) / (12 * eps)
+            #expect(abs(fd - g[k]) <= 1e-6 * abs(g[k]) + 1e-9, "\(loss) trainable \(k): reverse \(g[k]) vs fd \(fd)")
+            checked += 1
+        }
+        #expect(checked >= t0.count / 4, "too few components checked (\(checked))")
+        #expect(g.contains { $0 != 0 })
+    }
+
+    @Test("AMOS lets a neuron spike once; its gradients match finite differences")
+    func amos() throws {
+        let pop = PopulationSpec(AMOS(LIF()), count: 2, parameters: ["ic": [1.5, 1.2]], learnable: ["ic", "tmem"])
+        let net = try Network.layered(inputCount: 1, layers: [pop], weights: [[[2, 1]]], tmax: 150, solver: SolverConfig(tableau: .rk4, dt: 0.05))
+        let r = try Simulator(network: net).run([[3.1]])
+        #expect(r.spikes.map(\.count) == [1, 1])
+        let free = try Network.layered(inputCount: 1, layers: [PopulationSpec(LIF(), count: 2, parameters: ["ic": [1.5, 1.2]])], weights: [[[2, 1]]], tmax: 150,
+                                       solver: SolverConfig(tableau: .rk4, dt: 0.05))
+        #expect(try Simulator(network: free).run([[3.1]]).spikes.allSatisfy { $0.count > 1 })
+        let report = try finiteDifferenceCheck(net, input: [[3.1]], readout: .full, cotangent: Cotangent(spikes: [[0.7], [-1.3]]))
+        #expect(report.failures.isEmpty, "\(report)")
+        #expect(report.checked >= 5)
+    }
+
+    @Test("AdamW's first step equals its closed form; global-norm clipping scales to the bound")
+    func optimizer() {
+        var opt = AdamW(lr: 0.1, weightDecay: 0.01)
+        var p = [1.0, -2.0]
+        opt.step(&p, [0.5, -3.0])
+        // First step: m̂ = g, v̂ = g², so the update is lr·(g/(|g|+eps) + wd·p).
+        #expect(abs(p[0] - (1.0 - 0.1 * (0.5 / (0.5 + 1e-8) + 0.01 * 1.0))) < 1e-15)
+        #expect(abs(p[1] - (-2.0 - 0.1 * (-3.0 / (3.0 + 1e-8) + 0.01 * -2.0))) < 1e-15)
+        var g = [3.0, 4.0]
+        let norm = clipByGlobalNorm(&g, maxNorm: 1)
+        #expect(norm == 5)
+        #expect(abs(g[0] - 0.6) < 1e-15 && abs(g[1] - 0.8) < 1e-15)
+    }
+
+    func smallConfig() -> TrainingConfig {
+        var c = TrainingConfig()
+        c.hidden = 16; c.trainSubset = 300; c.batchSize = 30; c.lr = 0.1; c.dt = 0.2; c.seed = 1
+        return c
+    }
+
+    @Test("Training learns: validation loss falls and accuracy rises well above chance")
+    func learns() throws {
+        var c = smallConfig()
+        c.epochs = 8
+        let trainer = try YinYangTrainer(config: c, threads: 2)
+        var s = trainer.initialCheckpoint()
+        let before = try trainer.evaluate(trainer.template, on: Array(YinYang.generate(.validation).prefix(300)))
+        for _ in 0..<c.epochs { s = try trainer.epoch(s) }
+        #expect(s.history.last!.validationLoss < s.history.first!.validationLoss)
+        #expect(s.bestValidationAccuracy > max(0.5, before.accuracy + 0.1), "best validation \(s.bestValidationAccuracy), initial \(before.accuracy)")
+    }
+
+    @Test("Resuming from a checkpoint ends bitwise equal to an uninterrupted run")
+    func resume() throws {
+        var c = smallConfig()
+        c.epochs = 2
+        let trainer = try YinYangTrainer(config: c, threads: 2)
+        let straight = try trainer.epoch(trainer.epoch(trainer.initialCheckpoint()))
+        let first = try trainer.epoch(trainer.initialCheckpoint())
+        let data = try JSONEncoder().encode(first)
+        let restored = try JSONDecoder().decode(TrainingCheckpoint.self, from: data)
+        let resumed = try YinYangTrainer(config: c, threads: 1).epoch(restored)
+        #expect(resumed.trainables == straight.trainables)
+        #expect(resumed.optimizer.m == straight.optimizer.m)
+        #expect(resumed.bestTrainables == straight.bestTrainables)
+    }
+
+    @Test("Bad training options name the option")
+    func badOptions() {
+        var c = TrainingConfig()
+        c.neuron = "hh"
+        #expect(throws: EventaxError.self) { try c.validate() }
+        c = TrainingConfig(); c.lr = -1
+        #expect((try? c.validate()) == nil)
+        do { try c.validate() } catch { #expect("\(error)".hasPrefix("--lr:")) }
+        c = TrainingConfig(); c.solver = "rk5"
+        do { try c.validate() } catch { #expect("\(error)".hasPrefix("--solver:")) }
+    }
+}
