@@ -1,0 +1,60 @@
+import ArgumentParser
+import Eventax
+import Foundation
+
+/// `eventax data`: the built-in data sets.
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "data", abstract: "Print a built-in data set.", subcommands: [YinYangData.self])
+}
+
+/// `eventax data yinyang --split train|validation|test`: the official split as CSV.
+struct YinYangData: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "yinyang",
+        abstract: "Print a Yin-Yang split (bit-exact with the official generator) as CSV x,y,1-x,1-y,label.")
+
+    @Option(help: "train, validation or test.") var split = "train"
+
+    func run() throws {
+        try reportingErrors {
+            guard let s = YinYangSplit(rawValue: split.lowercased()) else {
+                throw CLIError(description: "--split: unknown split \"\(split)\" (known: train, validation, test)")
+            }
+            var out = "x,y,1-x,1-y,label\n"
+            for p in YinYang.generate(s) {
+                out += "\(p.x),\(p.y),\(1 - p.x),\(1 - p.y),\(p.label)\n"
+            }
+            writeStandardOutput(out)
+        }
+    }
+}
+
+/// `eventax evaluate DIR/checkpoint.json`: test metrics of a checkpoint's best-validation model.
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Report the test metrics of a training checkpoint's best-validation model as JSON.")
+
+    @Argument(help: ArgumentHelp("A checkpoint written by `eventax train` (DIR/checkpoint.json).", valueName: "CHECKPOINT"))
+    var checkpoint: String
+
+    @Option(help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    func run() throws {
+        try reportingErrors {
+            let state = try withFileContext(checkpoint) { () throws -> TrainingCheckpoint in
+                guard let data = FileManager.default.contents(atPath: checkpoint) else { throw EventaxError.io(path: checkpoint, "not found") }
+                do { return try JSONDecoder().decode(TrainingCheckpoint.self, from: data) } catch {
+                    throw EventaxError.io(path: checkpoint, "not a valid checkpoint: \(error)")
+                }
+            }
+            guard threads >= 1 else { throw CLIError(description: "--threads: must be ≥ 1, got \(threads)") }
+            let trainer = try YinYangTrainer(config: state.config, threads: threads)
+            guard state.bestTrainables.count == trainer.trainables(of: trainer.template).count else {
+                throw CLIError(description: "\(checkpoint): bestTrainables: has \(state.bestTrainables.count) values, the configuration's network needs \(trainer.trainables(of: trainer.template).count)")
+            }
+            let summary = try trainer.summary(state)
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            writeStandardOutput(String(decoding: try enc.encode(summary), as: UTF8.self) + "\n")
+        }
+    }
+}
