@@ -1,0 +1,74 @@
+import ArgumentParser
+import Eventax
+import Foundation
+
+/// `eventax plot DIR`: SVG figures of a Yin-Yang training run.
+struct Plot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write SVG figures of a training run: curves.svg, raster.svg, voltages.svg, decision-map.svg.")
+
+    @Argument(help: ArgumentHelp("A training output folder (with checkpoint.json).", valueName: "DIR"))
+    var dir: String
+
+    @Option(help: "Index of the test sample for the raster and voltage traces.") var sample = 0
+
+    func run() throws {
+        try reportingErrors {
+            let path = dir + "/checkpoint.json"
+            let state = try withFileContext(path) { () throws -> TrainingCheckpoint in
+                guard let data = FileManager.default.contents(atPath: path) else { throw EventaxError.io(path: path, "not found") }
+                do { return try JSONDecoder().decode(TrainingCheckpoint.self, from: data) } catch { throw EventaxError.io(path: path, "not a valid checkpoint: \(error)") }
+            }
+            let test = YinYang.generate(.test)
+            guard (0..<test.count).contains(sample) else { throw CLIError(description: "--sample: must be in 0..<\(test.count), got \(sample)") }
+            let colors = ["#1f77b4", "#d62728", "#2ca02c"]
+
+            // Curves.
+            let h = state.history
+            var curves = SVGChart(title: "Training", xLabel: "epoch", yLabel: "loss / accuracy",
+                                  x: 1...Double(max(2, h.count)), y: 0...max(1, (h.map(\.trainLoss) + h.map(\.validationLoss)).max() ?? 1))
+            curves.line(h.map { (Double($0.epoch), $0.trainLoss) }, color: colors[0], label: "train loss")
+            curves.line(h.map { (Double($0.epoch), $0.validationLoss) }, color: colors[2], label: "validation loss")
+            curves.line(h.map { (Double($0.epoch), $0.validationAccuracy) }, color: colors[1], label: "validation accuracy")
+            try writeAtomically(Data(curves.render().utf8), to: dir + "/curves.svg")
+
+            let trainer = try YinYangTrainer(config: state.config, threads: 2)
+            let net = try trainer.network(with: state.bestTrainables)
+            let tmax = net.tmax
+
+            // Raster and traces of one sample.
+            let grid = stride(from: 0.0, through: tmax, by: tmax / 300).map { $0 }
+            let r = try Simulator(network: net).run(YinYangTask.encode(test[sample]), readout: ReadoutRequest(observationTimes: grid))
+            var raster = SVGChart(title: "Spikes of test sample \(sample) (label \(test[sample].label))", xLabel: "time (ms)", yLabel: "neuron",
+                                  x: 0...tmax, y: -1...Double(net.neuronCount + net.inputCount))
+            for (c, times) in YinYangTask.encode(test[sample]).enumerated() { raster.ticks(times, row: Double(c), color: "#888") }
+            for (n, times) in r.spikes.enumerated() {
+                let isOut = net.outputs.contains(n)
+                raster.ticks(times, row: Double(net.inputCount + n), color: isOut ? colors[1] : colors[0])
+            }
+            raster.legendEntry("inputs", color: "#888"); raster.legendEntry("hidden", color: colors[0]); raster.legendEntry("outputs", color: colors[1])
+            try writeAtomically(Data(raster.render().utf8), to: dir + "/raster.svg")
+            let traces = r.states.map { perTime in perTime.map { $0[0] } }
+            let finite = traces.flatMap { $0 }.filter { $0.isFinite }
+            let lo = max(finite.min() ?? -1, -20.0), hi = min(finite.max() ?? 1, 20.0)
+            var volt = SVGChart(title: "Output observable 0 (v), test sample \(sample)", xLabel: "time (ms)", yLabel: "v", x: 0...tmax, y: lo...hi)
+            for (o, tr) in traces.enumerated() {
+                volt.line(zip(grid, tr).map { ($0, min(max($1, lo), hi)) }, color: colors[o % 3], label: "output \(o)")
+            }
+            try writeAtomically(Data(volt.render().utf8), to: dir + "/voltages.svg")
+
+            // Decision map.
+            let results = try BatchEvaluator(network: net).forward(test.map(YinYangTask.encode), readout: YinYangTask.readout(state.config))
+            var map = SVGChart(title: "Test set: predicted class (× misclassified)", xLabel: "x", yLabel: "y", x: 0...1, y: 0...1, width: 520, height: 520)
+            var wrong = 0
+            for (s, res) in zip(test, results) {
+                let pred = YinYangTask.evaluate(res, label: s.label, config: state.config).prediction
+                map.points([(s.x, s.y)], color: colors[pred], radius: 3, cross: pred != s.label)
+                if pred != s.label { wrong += 1 }
+            }
+            for k in 0..<3 { map.legendEntry(["yin (0)", "yang (1)", "dot (2)"][k], color: colors[k]) }
+            try writeAtomically(Data(map.render().utf8), to: dir + "/decision-map.svg")
+            print("wrote \(dir)/curves.svg, raster.svg, voltages.svg, decision-map.svg (test accuracy \(String(format: "%.2f", 100 * Double(test.count - wrong) / Double(test.count)))%)")
+        }
+    }
+}
