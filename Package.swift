@@ -12,9 +12,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
+        .target(name: "CEventaxMath", cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("m")]),
         .target(
             name: "Eventax",
-            dependencies: [.product(name: "HeapModule", package: "swift-collections")]
+            dependencies: ["CEventaxMath", .product(name: "HeapModule", package: "swift-collections")]
         ),
         .executableTarget(
             name: "eventax",

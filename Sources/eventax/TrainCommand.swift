@@ -31,6 +31,8 @@ struct TrainYinYang: ParsableCommand {
     @Option(help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .long, help: "Train on the first N training samples only.") var trainSubset: Int?
     @Option(help: "At most one spike per neuron: on or off (default: on for LIF and Izhikevich with TTFS).") var amos: String?
+    @Option(help: "Initial weights: mean of the uniform range (default per model).") var wmean: Double?
+    @Option(help: "Initial weights: width of the uniform range (default per model).") var wlim: Double?
     @Option(help: "Output folder (default: runs/yinyang-NEURON-LOSS-seedSEED).") var out: String?
     @Flag(help: "Continue the run in the output folder from its checkpoint.") var resume = false
 
@@ -45,6 +47,7 @@ struct TrainYinYang: ParsableCommand {
             c.loss = l
             c.epochs = epochs; c.seed = seed; c.batchSize = batchSize; c.lr = lr; c.hidden = hidden
             c.solver = solver.lowercased(); c.dt = dt; c.rtol = rtol; c.trainSubset = trainSubset
+            c.wmean = wmean; c.wlim = wlim
             if let amos {
                 switch amos.lowercased() {
                 case "on", "true", "yes": c.amos = true

@@ -66,9 +66,14 @@ public struct Dual<Lanes: SIMD & Sendable>: NeuronScalar where Lanes.Scalar == D
     /// Natural logarithm.
     @inlinable @inline(__always) public static func log(_ x: Dual) -> Dual { x.chain(Foundation.log(x.value), 1 / x.value) }
     /// Sine.
-    @inlinable @inline(__always) public static func sin(_ x: Dual) -> Dual { x.chain(Foundation.sin(x.value), Foundation.cos(x.value)) }
+    @inlinable @inline(__always) public static func sin(_ x: Dual) -> Dual { let (s, c) = Double.sinCos(x.value); return x.chain(s, c) }
     /// Cosine.
-    @inlinable @inline(__always) public static func cos(_ x: Dual) -> Dual { x.chain(Foundation.cos(x.value), -Foundation.sin(x.value)) }
+    @inlinable @inline(__always) public static func cos(_ x: Dual) -> Dual { let (s, c) = Double.sinCos(x.value); return x.chain(c, -s) }
+    /// Sine and cosine together.
+    @inlinable @inline(__always) public static func sinCos(_ x: Dual) -> (sin: Dual, cos: Dual) {
+        let (s, c) = Double.sinCos(x.value)
+        return (x.chain(s, c), x.chain(c, -s))
+    }
     /// Tangent.
     @inlinable @inline(__always) public static func tan(_ x: Dual) -> Dual {
         let t = Foundation.tan(x.value)

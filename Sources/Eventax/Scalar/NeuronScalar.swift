@@ -1,4 +1,5 @@
 import Foundation
+import CEventaxMath
 
 /// The small scalar protocol that neuron models are written against.
 ///
@@ -34,6 +35,8 @@ public protocol NeuronScalar: Sendable {
     static func sin(_ x: Self) -> Self
     /// Cosine.
     static func cos(_ x: Self) -> Self
+    /// Sine and cosine of the same argument, computed together.
+    static func sinCos(_ x: Self) -> (sin: Self, cos: Self)
     /// Tangent.
     static func tan(_ x: Self) -> Self
     /// Hyperbolic tangent.
@@ -57,6 +60,12 @@ extension Double: NeuronScalar {
     @inlinable @inline(__always) public static func sin(_ x: Double) -> Double { Foundation.sin(x) }
     /// Cosine.
     @inlinable @inline(__always) public static func cos(_ x: Double) -> Double { Foundation.cos(x) }
+    /// Sine and cosine together (one libm call).
+    @inlinable @inline(__always) public static func sinCos(_ x: Double) -> (sin: Double, cos: Double) {
+        var s = 0.0, c = 0.0
+        eventax_sincos(x, &s, &c)
+        return (s, c)
+    }
     /// Tangent.
     @inlinable @inline(__always) public static func tan(_ x: Double) -> Double { Foundation.tan(x) }
     /// Hyperbolic tangent.

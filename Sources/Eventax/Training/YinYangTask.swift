@@ -42,6 +42,10 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var tmax = 30.0
     /// Use only the first N training samples (nil: all 5000).
     public var trainSubset: Int?
+    /// Initial weights are uniform in wmean ± wlim/2 (Eventax's convention); nil: the model's default.
+    public var wmean: Double?
+    /// Width of the initial weight range; nil: the model's default.
+    public var wlim: Double?
     /// Restrict spiking neurons to at most one spike (nil: the paper's choice — on for LIF and Izhikevich with TTFS).
     public var amos: Bool?
 
@@ -64,6 +68,8 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         guard dt.isFinite, dt > 0 else { throw EventaxError.invalid(field: "--dt", "must be a finite number > 0, got \(dt)") }
         if let r = rtol, !(r.isFinite && r > 0) { throw EventaxError.invalid(field: "--rtol", "must be a finite number > 0, got \(r)") }
         guard clip.isFinite, clip > 0 else { throw EventaxError.invalid(field: "--clip", "must be a finite number > 0, got \(clip)") }
+        if let w = wlim, !(w.isFinite && w >= 0) { throw EventaxError.invalid(field: "--wlim", "must be a finite number ≥ 0, got \(w)") }
+        if let w = wmean, !w.isFinite { throw EventaxError.invalid(field: "--wmean", "must be finite, got \(w)") }
         if let n = trainSubset, !(1...5000).contains(n) { throw EventaxError.invalid(field: "--train-subset", "must be in 1...5000, got \(n)") }
         try solverConfig.validate()
     }
@@ -87,13 +93,17 @@ public enum YinYangTask {
         stride(from: 0.0, through: tmax, by: 0.5).map { $0 }
     }
 
-    /// Initial weight range (uniform), bias range, per model — Eventax's defaults for these models.
+    /// Initial weight range (uniform), bias range, per model. The paper's initial values did not
+    /// survive in our copy; LIF and EIF use Eventax's defaults, QIF uses [0, 10]: Eventax's
+    /// [0, 40] makes every output spike at ~9 ms, before most inputs arrive (inputs span 0–30 ms),
+    /// and learning stalls near 64 % (measured, 100 epochs); [0, 10] puts the first output spike
+    /// near 20 ms and reaches 73 % validation accuracy after 4 epochs.
     static func initRanges(_ neuron: String) -> (w: ClosedRange<Double>, b: ClosedRange<Double>, fanIn: Bool) {
         switch neuron {
         case "lif": return (0...6, -0.5...0.5, false)
         case "eif": return (0...40, 0...0.05, true)
         case "izhikevich": return (0...40, -0.5...0.5, true)
-        default: return (0...40, -0.5...0.5, false)
+        default: return (0...10, -0.5...0.5, false)
         }
     }
 
@@ -120,7 +130,12 @@ public enum YinYangTask {
     /// it followed by integrating LI readouts without bias.
     public static func initialNetwork(_ config: TrainingConfig) throws -> Network {
         var rng = SplitMix64(seed: config.seed)
-        let r = initRanges(config.neuron)
+        var r = initRanges(config.neuron)
+        if config.wmean != nil || config.wlim != nil {
+            let mean = config.wmean ?? (r.w.lowerBound + r.w.upperBound) / 2
+            let width = config.wlim ?? (r.w.upperBound - r.w.lowerBound)
+            r.w = (mean - width / 2)...(mean + width / 2)
+        }
         func matrix(_ rows: Int, _ cols: Int, _ range: ClosedRange<Double>, scale: Double) -> [[Double]] {
             (0..<rows).map { _ in (0..<cols).map { _ in rng.uniform(range) * scale } }
         }
