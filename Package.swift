@@ -15,7 +15,10 @@ let package = Package(
         .target(name: "CEventaxMath", cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("m")]),
         .target(
             name: "Eventax",
-            dependencies: ["CEventaxMath", .product(name: "HeapModule", package: "swift-collections")]
+            dependencies: ["CEventaxMath", .product(name: "HeapModule", package: "swift-collections")],
+            // Exclusivity is checked dynamically in debug builds (the tests); release builds skip
+            // the per-access runtime checks in the event loop.
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         .executableTarget(
             name: "eventax",

@@ -19,6 +19,9 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "Measure only the configuration whose name contains this text.")
     var only: String?
 
+    @Flag(name: .long, help: "Skip the tight-tolerance reference run (no spike-time error; for profiling).")
+    var noReference = false
+
     @Option(name: .long, help: "Minimum seconds per measurement.")
     var seconds: Double = 3
 
@@ -31,7 +34,7 @@ struct Bench: ParsableCommand {
     func run() throws {
         var records: [BenchRecord] = []
         for (name, solver) in YinYangBenchmark.configurations where only.map({ name.contains($0) }) ?? true {
-            let r = try YinYangBenchmark.measure(name: name, solver: solver, batch: batch, threads: threads, minSeconds: seconds)
+            let r = try YinYangBenchmark.measure(name: name, solver: solver, batch: batch, threads: threads, minSeconds: seconds, reference: !noReference)
             records.append(r)
             if !json {
                 print(String(format: "%-28@ fwd %9.0f samples/s   fwd+bwd %9.0f samples/s   events/sample %5.1f   steps/sample %7.0f   spike-time error %.2e (mismatch %.3f)",

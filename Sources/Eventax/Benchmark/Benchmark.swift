@@ -48,7 +48,8 @@ public enum YinYangBenchmark {
     }
 
     /// Measures one solver configuration; each mode repeats the batch until `minSeconds` have passed.
-    public static func measure(name: String, solver: SolverConfig, batch: Int = 256, threads: Int, minSeconds: Double = 2) throws -> BenchRecord {
+    public static func measure(name: String, solver: SolverConfig, batch: Int = 256, threads: Int, minSeconds: Double = 2,
+                               reference: Bool = true) throws -> BenchRecord {
         let net = try network(solver: solver)
         let (inputs, labels) = data(count: batch)
         let eval = BatchEvaluator(network: net, threads: threads)
@@ -69,7 +70,7 @@ public enum YinYangBenchmark {
             }
         }
         let refNet = try net.withSolver(SolverConfig(tableau: .dopri5, dt: 0.01, adaptive: AdaptiveConfig(rtol: 1e-12, atol: 1e-12)))
-        let ref = try BatchEvaluator(network: refNet, threads: threads).forward(inputs, readout: .ttfs)
+        let ref = reference ? try BatchEvaluator(network: refNet, threads: threads).forward(inputs, readout: .ttfs) : []
         var err = 0.0, both = 0, mismatch = 0
         for (a, b) in zip(results, ref) {
             for (x, y) in zip(a.ttfs, b.ttfs) {
