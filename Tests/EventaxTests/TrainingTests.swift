@@ -153,3 +153,19 @@ import Foundation
         }
     }
 }
+
+@Suite struct CheckpointFileTests {
+    @Test("A training checkpoint loads as a network file (its best-validation network)")
+    func checkpointLoadsInRun() throws {
+        var c = TrainingConfig()
+        c.hidden = 4; c.trainSubset = 20; c.batchSize = 10; c.epochs = 1
+        let trainer = try YinYangTrainer(config: c, threads: 1)
+        let state = try trainer.epoch(trainer.initialCheckpoint())
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-ckpt-\(getpid()).json").path
+        try writeAtomically(JSONEncoder().encode(state), to: path)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let file = try NetworkFile(contentsOf: path)
+        #expect(file.network.weights + file.network.parameters == (try trainer.network(with: state.bestTrainables)).weights + (try trainer.network(with: state.bestTrainables)).parameters)
+        #expect(file.layerSizes == [4, 3])
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 /// A layered network described by a JSON file:
 ///
 ///     {"neuron": {"model": "lif", "tmem": 20, "tsyn": 5, "thresh": 1, "vreset": 0},
@@ -47,6 +48,11 @@ public struct NetworkFile: Sendable {
     public static let defaultAtol = 1e-9
     /// The default `maxEvents`.
     public static let defaultMaxEvents = 1_000_000
+
+    /// A file view of an already built layered network.
+    init(network: Network, layerSizes: [Int], layerModels: [String]) {
+        self.network = network; self.layerSizes = layerSizes; self.layerModels = layerModels
+    }
 
     /// Parses a network file's JSON value and builds the network.
     public init(json: JSONValue) throws {
@@ -119,9 +125,25 @@ public struct NetworkFile: Sendable {
         try self.init(json: JSONValue.parse(text, source: source))
     }
 
-    /// Reads and parses a network file.
+    /// Reads and parses a network file, or a training checkpoint (`eventax train … DIR/checkpoint.json`,
+    /// recognized by its `trainables` key), whose best-validation network it loads.
     public init(contentsOf path: String) throws {
-        try self.init(json: JSONValue.read(contentsOf: path))
+        let json = try JSONValue.read(contentsOf: path)
+        if case .object(let obj) = json, obj.contains("trainables") {
+            guard let data = FileManager.default.contents(atPath: path) else { throw EventaxError.io(path: path, "cannot be read") }
+            let state: TrainingCheckpoint
+            do { state = try JSONDecoder().decode(TrainingCheckpoint.self, from: data) } catch {
+                throw EventaxError.invalid(field: "checkpoint", "not a valid training checkpoint: \(error)")
+            }
+            let trainer = try YinYangTrainer(config: state.config, threads: 1)
+            guard state.bestTrainables.count == trainer.trainables(of: trainer.template).count else {
+                throw EventaxError.invalid(field: "bestTrainables", "has \(state.bestTrainables.count) values, the configuration's network needs \(trainer.trainables(of: trainer.template).count)")
+            }
+            self.init(network: try trainer.network(with: state.bestTrainables), layerSizes: [state.config.hidden, 3],
+                      layerModels: [state.config.neuron, state.config.loss == .ttfs ? state.config.neuron : "li"])
+            return
+        }
+        try self.init(json: json)
     }
 
     /// A population of `count` neurons of the model called `name` (`lif`, `li`, `qif`, `eif`,
