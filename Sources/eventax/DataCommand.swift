@@ -40,17 +40,9 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let state = try withFileContext(checkpoint) { () throws -> TrainingCheckpoint in
-                guard let data = FileManager.default.contents(atPath: checkpoint) else { throw EventaxError.io(path: checkpoint, "not found") }
-                do { return try JSONDecoder().decode(TrainingCheckpoint.self, from: data) } catch {
-                    throw EventaxError.io(path: checkpoint, "not a valid checkpoint: \(error)")
-                }
-            }
+            let state = try TrainingCheckpoint.load(checkpoint)
             guard threads >= 1 else { throw CLIError(description: "--threads: must be ≥ 1, got \(threads)") }
-            let trainer = try YinYangTrainer(config: state.config, threads: threads)
-            guard state.bestTrainables.count == trainer.trainables(of: trainer.template).count else {
-                throw CLIError(description: "\(checkpoint): bestTrainables: has \(state.bestTrainables.count) values, the configuration's network needs \(trainer.trainables(of: trainer.template).count)")
-            }
+            let (trainer, _) = try withFileContext(checkpoint) { try state.bestNetwork(threads: threads) }
             let summary = try trainer.summary(state)
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]

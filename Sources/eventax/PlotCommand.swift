@@ -15,10 +15,7 @@ struct Plot: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let path = dir + "/checkpoint.json"
-            let state = try withFileContext(path) { () throws -> TrainingCheckpoint in
-                guard let data = FileManager.default.contents(atPath: path) else { throw EventaxError.io(path: path, "not found") }
-                do { return try JSONDecoder().decode(TrainingCheckpoint.self, from: data) } catch { throw EventaxError.io(path: path, "not a valid checkpoint: \(error)") }
-            }
+            let state = try TrainingCheckpoint.load(path)
             let test = YinYang.generate(.test)
             guard (0..<test.count).contains(sample) else { throw CLIError(description: "--sample: must be in 0..<\(test.count), got \(sample)") }
             let colors = ["#1f77b4", "#d62728", "#2ca02c"]
@@ -32,8 +29,7 @@ struct Plot: ParsableCommand {
             curves.line(h.map { (Double($0.epoch), $0.validationAccuracy) }, color: colors[1], label: "validation accuracy")
             try writeAtomically(Data(curves.render().utf8), to: dir + "/curves.svg")
 
-            let trainer = try YinYangTrainer(config: state.config, threads: 2)
-            let net = try trainer.network(with: state.bestTrainables)
+            let (_, net) = try withFileContext(path) { try state.bestNetwork(threads: 2) }
             let tmax = net.tmax
 
             // Raster and traces of one sample.

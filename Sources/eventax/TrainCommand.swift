@@ -62,12 +62,7 @@ struct TrainYinYang: ParsableCommand {
             var state = trainer.initialCheckpoint()
             let ckptPath = dir + "/checkpoint.json"
             if resume {
-                let saved = try withFileContext(ckptPath) { () throws -> TrainingCheckpoint in
-                    guard let data = FileManager.default.contents(atPath: ckptPath) else { throw EventaxError.io(path: ckptPath, "not found; nothing to resume") }
-                    do { return try JSONDecoder().decode(TrainingCheckpoint.self, from: data) } catch {
-                        throw EventaxError.io(path: ckptPath, "not a valid checkpoint: \(error)")
-                    }
-                }
+                let saved = try TrainingCheckpoint.load(ckptPath)
                 var savedConfig = saved.config
                 savedConfig.epochs = c.epochs
                 guard savedConfig == c else {

@@ -130,16 +130,8 @@ public struct NetworkFile: Sendable {
     public init(contentsOf path: String) throws {
         let json = try JSONValue.read(contentsOf: path)
         if case .object(let obj) = json, obj.contains("trainables") {
-            guard let data = FileManager.default.contents(atPath: path) else { throw EventaxError.io(path: path, "cannot be read") }
-            let state: TrainingCheckpoint
-            do { state = try JSONDecoder().decode(TrainingCheckpoint.self, from: data) } catch {
-                throw EventaxError.invalid(field: "checkpoint", "not a valid training checkpoint: \(error)")
-            }
-            let trainer = try YinYangTrainer(config: state.config, threads: 1)
-            guard state.bestTrainables.count == trainer.trainables(of: trainer.template).count else {
-                throw EventaxError.invalid(field: "bestTrainables", "has \(state.bestTrainables.count) values, the configuration's network needs \(trainer.trainables(of: trainer.template).count)")
-            }
-            self.init(network: try trainer.network(with: state.bestTrainables), layerSizes: [state.config.hidden, 3],
+            let state = try TrainingCheckpoint.load(path)
+            self.init(network: try state.bestNetwork().1, layerSizes: [state.config.hidden, 3],
                       layerModels: [state.config.neuron, state.config.loss == .ttfs ? state.config.neuron : "li"])
             return
         }

@@ -56,6 +56,26 @@ public struct TrainingCheckpoint: Codable, Sendable {
     public var wallSeconds: Double
 }
 
+extension TrainingCheckpoint {
+    /// Reads a checkpoint written by `eventax train`; errors name the path.
+    public static func load(_ path: String) throws -> TrainingCheckpoint {
+        guard let data = FileManager.default.contents(atPath: path) else { throw EventaxError.io(path: path, "not found or not readable") }
+        do { return try JSONDecoder().decode(TrainingCheckpoint.self, from: data) } catch {
+            throw EventaxError.io(path: path, "not a valid training checkpoint: \(error)")
+        }
+    }
+
+    /// The best-validation network of this checkpoint (its configuration rebuilds the structure).
+    public func bestNetwork(threads: Int = 1) throws -> (YinYangTrainer, Network) {
+        let trainer = try YinYangTrainer(config: config, threads: threads)
+        let expected = trainer.trainables(of: trainer.template).count
+        guard bestTrainables.count == expected, trainables.count == expected else {
+            throw EventaxError.invalid(field: "bestTrainables", "has \(bestTrainables.count) values, the configuration's network needs \(expected)")
+        }
+        return (trainer, try trainer.network(with: bestTrainables))
+    }
+}
+
 /// The result of a training run.
 public struct TrainingSummary: Codable, Sendable {
     /// Test accuracy at the best-validation epoch.
