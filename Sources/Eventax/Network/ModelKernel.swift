@@ -106,15 +106,16 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: Sendable where L.Scalar 
 
     /// Integrates one neuron from its frontier by at most `maxSteps` accepted steps, recording
     /// them on its tape, until it spikes (returns true; the frontier is then the spike time and the
-    /// state the state at the spike) or reaches `tmax`.
+    /// state the state at the spike), reaches `tmax`, or starts a step at or after `horizon`.
     @inlinable
     func extend(_ rt: inout NeuronRuntime, _ tape: inout NeuronTape, _ u: UnsafeMutablePointer<Double>,
-                _ p: UnsafeMutablePointer<Double>, tmax: Double, maxSteps: Int, _ scratch: UnsafeMutableRawPointer) throws -> Bool {
+                _ p: UnsafeMutablePointer<Double>, tmax: Double, horizon: Double, maxSteps: Int, _ scratch: UnsafeMutableRawPointer) throws -> Bool {
         let fs = scratch + doubleOffset  // Double stages live here; root finding uses the front
         let k = fs.assumingMemoryBound(to: Double.self)
         let out = k + (tab.s + 1) * n, err = out + n
         for _ in 0..<maxSteps {
             if rt.t >= tmax { rt.done = true; return false }
+            if rt.t >= horizon { return false }
             var h = adaptive == nil ? dt : rt.hProp
             var kind = RecordKind.regular
             if rt.t + h >= tmax { h = tmax - rt.t; kind = .clippedConstant }

@@ -93,6 +93,13 @@ public struct Network: Sendable {
     /// Synapses by source: inputs first, then neurons. `outStart[s]..<outStart[s+1]` index `outSynapse`.
     @usableFromInline let outStart: [Int]
     @usableFromInline let outSynapse: [Int32]
+    /// Target and delay of each synapse (flat copies for the event loop).
+    @usableFromInline let synapseTarget: [Int32]
+    @usableFromInline let synapseDelay: [Double]
+    /// Synapses by target: `inStart[n]..<inStart[n+1]` index `inSource` (≥ 0 neuron, < 0 −(channel+1)) and `inDelay`.
+    @usableFromInline let inStart: [Int]
+    @usableFromInline let inSource: [Int32]
+    @usableFromInline let inDelay: [Double]
     @usableFromInline let scratchBytes: Int
 
     /// Builds and validates a network. Every error names the offending field and value.
@@ -203,6 +210,20 @@ public struct Network: Sendable {
         for list in bySource { start.append(start.last! + list.count) }
         self.outStart = start
         self.outSynapse = bySource.flatMap { $0 }
+        self.synapseTarget = synapses.map { Int32($0.target) }
+        self.synapseDelay = synapses.map(\.delay)
+        var byTarget = [[Int]](repeating: [], count: nNeurons)
+        for (s, syn) in synapses.enumerated() { byTarget[syn.target].append(s) }
+        var iStart = [0]
+        for list in byTarget { iStart.append(iStart.last! + list.count) }
+        self.inStart = iStart
+        self.inSource = byTarget.flatMap { $0 }.map { s -> Int32 in
+            switch synapses[s].source {
+            case .input(let c): return Int32(-(c + 1))
+            case .neuron(let m): return Int32(m)
+            }
+        }
+        self.inDelay = byTarget.flatMap { $0 }.map { synapses[$0].delay }
     }
 
     /// The same network with new weights and neuron parameters (as laid out in ``weights`` and ``parameters``).

@@ -58,6 +58,8 @@ public final class Simulator {
     public let network: Network
     /// Accepted steps a neuron may take speculatively before the queue is consulted again.
     public var chunkSteps = 16
+    /// Accepted steps a neuron may take in one go when its inputs are known up to a horizon.
+    public var safeChunkSteps = 16
     /// Upper bound on solver steps per simulation; exceeding it throws.
     public var maxSteps = 50_000_000
 
@@ -77,6 +79,11 @@ public final class Simulator {
     @usableFromInline var tapStates: [Double] = []
     @usableFromInline var inputSpikes: [(channel: Int32, index: Int32, time: Double)] = []
     @usableFromInline var delayed: [(Int32, Int32)] = []
+    /// Per neuron: the time up to which its spikes are certain (no delivery can still arrive before it).
+    @usableFromInline var certain: [Double] = []
+    /// Per input channel: index of its next undelivered spike.
+    @usableFromInline var nextInput: [Int] = []
+    @usableFromInline var currentInput: [[Double]] = []
     @usableFromInline var inputShape: [Int] = []
     @usableFromInline var observationOrder: [Int] = []
     @usableFromInline var lastRequest = ReadoutRequest()
@@ -137,6 +144,9 @@ public final class Simulator {
         inputSpikes.removeAll(keepingCapacity: true)
         delayed.removeAll(keepingCapacity: true)
         inputShape = input.map(\.count)
+        currentInput = input
+        nextInput = [Int](repeating: 0, count: input.count)
+        certain = [Double](repeating: 0, count: net.neuronCount)
         var result = SimulationResult(ttfs: [Double?](repeating: nil, count: nOut), spikes: [[Double]](repeating: [], count: net.neuronCount),
                                       states: [[[Double]]](repeating: [[Double]](repeating: [], count: readout.observationTimes.count), count: nOut),
                                       eventCount: 0, stepCount: 0, spikeEventCount: 0)
@@ -181,8 +191,24 @@ public final class Simulator {
                         guard e.version == runtime[n].version, !runtime[n].done else { continue }
                         let ops = opsOf[n]
                         let before = tapes[n].count
+                        // Inputs to n are known up to the horizon: the certain times of its sources.
+                        // Below it n integrates without speculation; at it, speculatively in short chunks.
+                        var horizon = net.tmax
+                        for k in net.inStart[n]..<net.inStart[n + 1] {
+                            let src = Int(net.inSource[k])
+                            let known: Double
+                            if src >= 0 {
+                                known = certain[src]
+                            } else {
+                                let c = -src - 1, j = nextInput[c]
+                                known = j < currentInput[c].count ? currentInput[c][j] : net.tmax
+                            }
+                            horizon = min(horizon, known + net.inDelay[k])
+                        }
+                        let safe = horizon > runtime[n].t
                         let spiked = try ops.extend(&runtime[n], &tapes[n], state + net.stateOffset[n], params + net.parameterOffset[n],
-                                                    net.tmax, chunkSteps, scratch)
+                                                    net.tmax, safe ? horizon : .infinity, safe ? safeChunkSteps : chunkSteps, scratch)
+                        if safe { certain[n] = max(certain[n], min(runtime[n].t, horizon)) }
                         steps += tapes[n].count - before
                         if steps > maxSteps { throw EventaxError.integration("more than \(maxSteps) solver steps in one simulation (maxSteps)") }
                         if spiked {
@@ -224,10 +250,14 @@ public final class Simulator {
                         }
                         let src = Int(e.item)
                         spikeEvents += 1
+                        if src < 0 {
+                            let ins = inputSpikes[-src - 1]
+                            nextInput[Int(ins.channel)] = max(nextInput[Int(ins.channel)], Int(ins.index) + 1)
+                        }
                         let sourceIndex = src >= 0 ? net.inputCount + Int(spikes[src].neuron) : Int(inputSpikes[-src - 1].channel)
                         for k in net.outStart[sourceIndex]..<net.outStart[sourceIndex + 1] {
                             let s = Int(net.outSynapse[k])
-                            let delay = net.synapses[s].delay
+                            let delay = net.synapseDelay[s]
                             if delay > 0 {
                                 delayed.append((Int32(s), Int32(src)))
                                 push(e.time + delay, QueueEntry.fanout, delayed.count - 1, 1)
@@ -260,7 +290,7 @@ public final class Simulator {
                             weights: UnsafeMutablePointer<Double>, events: inout Int) throws {
         let net = network
         guard T < net.tmax else { return }
-        let n = net.synapses[s].target
+        let n = Int(net.synapseTarget[s])
         let ops = opsOf[n]
         let u = state + net.stateOffset[n], p = params + net.parameterOffset[n]
         ops.rollback(T, &runtime[n], &tapes[n], u, p, scratch)
