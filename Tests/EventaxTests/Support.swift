@@ -45,7 +45,7 @@ struct FDReport: CustomStringConvertible {
 
 /// Compares `Simulator.gradient` with (fourth-order) central differences of the forward simulation for every
 /// weight, every learnable parameter and every input spike time. A component is skipped (and
-/// counted) when the ±ε runs differ in spike counts or step counts, i.e. when the perturbation
+/// counted) when the ±ε runs differ in spike counts or committed step counts, i.e. when the perturbation
 /// changes the discrete structure of the computation. Tolerance: |fd − g| ≤ rtol·|g| + atol.
 /// ε = 1e-4 with a fourth-order stencil: the truncation error is O(ε⁴) while the rounding noise
 /// (spike times are resolved to a few ulp of t, ~1e-14) divided by ε stays near 1e-10; at
@@ -57,7 +57,7 @@ func finiteDifferenceCheck(_ net: Network, input: [[Double]], readout: ReadoutRe
     let g = try sim.gradient(cotangent)
     var report = FDReport()
 
-    func structure(_ r: SimulationResult) -> [Int] { r.spikes.map(\.count) + [r.stepCount] }
+    func structure(_ r: SimulationResult) -> [Int] { r.spikes.map(\.count) + r.committedRecords }
     let baseStructure = structure(base)
 
     func compare(_ name: String, _ analytic: Double, _ eval: (Double) throws -> SimulationResult?) throws {

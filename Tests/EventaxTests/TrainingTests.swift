@@ -29,7 +29,7 @@ import Foundation
             for d in [2 * eps, eps, -eps, -2 * eps] {
                 var t = t0; t[k] += d
                 let (l, _, r) = try lossAndGradient(trainer, t, sample)
-                same = same && r.spikes.map(\.count) == base.spikes.map(\.count) && r.stepCount == base.stepCount
+                same = same && r.spikes.map(\.count) == base.spikes.map(\.count) && r.committedRecords == base.committedRecords
                 vals.append(l)
             }
             guard same else { continue }
@@ -147,7 +147,8 @@ import Foundation
         }
         for block in [false, true] {
             let r = try finiteDifferenceCheck(net(4, block: block), input: [[3.1, 20.3]], readout: .full,
-                                              cotangent: Cotangent(spikes: refr.spikes.map { $0.enumerated().map { Double($0.offset % 3) - 0.7 } }))
+                                              cotangent: Cotangent(spikes: refr.spikes.map { $0.enumerated().map { Double($0.offset % 3) - 0.7 } }),
+                                              eps: 1e-6)  // many short segments: a larger ε often changes their step counts
             #expect(r.failures.isEmpty, "\(r)")
             #expect(r.checked >= 4, "\(r)")
         }

@@ -278,6 +278,7 @@ public final class Simulator {
                 result.eventCount = events
                 result.stepCount = steps
                 result.spikeEventCount = spikeEvents
+                result.committedRecords = runtime.map(\.specStart)
             }
         }
         hasRun = true

@@ -29,6 +29,9 @@ public struct SimulationResult: Sendable {
     public var eventCount: Int
     /// Solver steps taken (including speculative steps later discarded).
     public var stepCount: Int
+    /// Per neuron, the number of tape records (solver steps and events) up to its last committed
+    /// event: the discrete structure of the computation (speculative steps excluded).
+    public var committedRecords: [Int] = []
     /// Spikes processed (input spikes plus neuron spikes whose fan-out ran), the count Eventax
     /// reports as events popped from its spike buffer.
     public var spikeEventCount: Int
