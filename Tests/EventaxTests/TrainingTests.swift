@@ -45,12 +45,12 @@ import Foundation
     func amos() throws {
         let pop = PopulationSpec(AMOS(LIF()), count: 2, parameters: ["ic": [1.5, 1.2]], learnable: ["ic", "tmem"])
         let net = try Network.layered(inputCount: 1, layers: [pop], weights: [[[2, 1]]], tmax: 150, solver: SolverConfig(tableau: .rk4, dt: 0.05))
-        let r = try Simulator(network: net).run([[3.1]])
+        let r = try Simulator(network: net).run([[3.1234]])
         #expect(r.spikes.map(\.count) == [1, 1])
         let free = try Network.layered(inputCount: 1, layers: [PopulationSpec(LIF(), count: 2, parameters: ["ic": [1.5, 1.2]])], weights: [[[2, 1]]], tmax: 150,
                                        solver: SolverConfig(tableau: .rk4, dt: 0.05))
-        #expect(try Simulator(network: free).run([[3.1]]).spikes.allSatisfy { $0.count > 1 })
-        let report = try finiteDifferenceCheck(net, input: [[3.1]], readout: .full, cotangent: Cotangent(spikes: [[0.7], [-1.3]]))
+        #expect(try Simulator(network: free).run([[3.1234]]).spikes.allSatisfy { $0.count > 1 })
+        let report = try finiteDifferenceCheck(net, input: [[3.1234]], readout: .full, cotangent: Cotangent(spikes: [[0.7], [-1.3]]))
         #expect(report.failures.isEmpty, "\(report)")
         #expect(report.checked >= 5)
     }
@@ -138,15 +138,15 @@ import Foundation
                                                                         parameters: ["ic": [1.6, 1.3], "tref": [tref]], learnable: ["ic", "tsyn"])],
                                 weights: [[[2, 1]]], tmax: 80, solver: solver)
         }
-        let free = try Simulator(network: net(1e-9, block: false)).run([[3.1, 20.3]])
-        let refr = try Simulator(network: net(4, block: false)).run([[3.1, 20.3]])
+        let free = try Simulator(network: net(1e-9, block: false)).run([[3.1234, 20.3417]])
+        let refr = try Simulator(network: net(4, block: false)).run([[3.1234, 20.3417]])
         for n in 0..<2 {
             let isi = zip(refr.spikes[n].dropFirst(), refr.spikes[n]).map { $0 - $1 }
             #expect(isi.allSatisfy { $0 > 4 }, "inter-spike intervals \(isi)")
             #expect(refr.spikes[n].count < free.spikes[n].count)
         }
         for block in [false, true] {
-            let r = try finiteDifferenceCheck(net(4, block: block), input: [[3.1, 20.3]], readout: .full,
+            let r = try finiteDifferenceCheck(net(4, block: block), input: [[3.1234, 20.3417]], readout: .full,
                                               cotangent: Cotangent(spikes: refr.spikes.map { $0.enumerated().map { Double($0.offset % 3) - 0.7 } }),
                                               eps: 1e-6)  // many short segments: a larger ε often changes their step counts
             #expect(r.failures.isEmpty, "\(r)")
