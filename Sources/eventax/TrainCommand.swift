@@ -25,9 +25,9 @@ struct TrainYinYang: ParsableCommand {
     @Option(name: .long, help: "Minibatch size.") var batchSize = 256
     @Option(help: "Learning rate (default: 0.005 for TTFS and state-based LIF, 0.03 otherwise).") var lr: Double?
     @Option(help: "Hidden neurons.") var hidden = 50
-    @Option(help: "Solver: euler, heun, midpoint, rk4, bosh3, tsit5, dopri5.") var solver = "euler"
+    @Option(help: "Solver: euler, heun, midpoint, rk4, bosh3, tsit5, dopri5.") var solver = "tsit5"
     @Option(help: "Step size (first step when adaptive).") var dt = 0.05
-    @Option(help: "Relative tolerance (makes the solver adaptive).") var rtol: Double?
+    @Option(help: "Relative tolerance of adaptive steps; 0 means constant steps of --dt.") var rtol = 1e-6
     @Option(help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .long, help: "Train on the first N training samples only.") var trainSubset: Int?
     @Option(help: "At most one spike per neuron: on or off (default: on for LIF and Izhikevich with TTFS).") var amos: String?
@@ -46,7 +46,7 @@ struct TrainYinYang: ParsableCommand {
             }
             c.loss = l
             c.epochs = epochs; c.seed = seed; c.batchSize = batchSize; c.lr = lr; c.hidden = hidden
-            c.solver = solver.lowercased(); c.dt = dt; c.rtol = rtol; c.trainSubset = trainSubset
+            c.solver = solver.lowercased(); c.dt = dt; c.rtol = rtol == 0 ? nil : rtol; c.trainSubset = trainSubset
             c.wmean = wmean; c.wlim = wlim
             if let amos {
                 switch amos.lowercased() {

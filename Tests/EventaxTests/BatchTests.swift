@@ -44,3 +44,27 @@ import Testing
         #expect(ct[2] == 0)
     }
 }
+
+@Suite struct LossTests {
+    @Test("Spike-time MSE and softmax cross-entropy derivatives match finite differences")
+    func mseAndSoftmax() {
+        let t: [Double?] = [12.5, nil, 7.25]
+        let target = [10.0, 20.0, 8.0]
+        let (_, ct) = spikeTimeMSE(t, target: target, tmax: 30)
+        for k in [0, 2] {
+            var p = t, m = t
+            p[k] = t[k]! + 1e-6; m[k] = t[k]! - 1e-6
+            let fd = (spikeTimeMSE(p, target: target, tmax: 30).loss - spikeTimeMSE(m, target: target, tmax: 30).loss) / 2e-6
+            #expect(abs(fd - ct[k]) < 1e-7)
+        }
+        #expect(ct[1] == 0)
+        let z = [0.3, -1.2, 2.0]
+        let (_, g) = softmaxCrossEntropy(logits: z, label: 1)
+        for k in 0..<3 {
+            var p = z, m = z
+            p[k] += 1e-6; m[k] -= 1e-6
+            let fd = (softmaxCrossEntropy(logits: p, label: 1).loss - softmaxCrossEntropy(logits: m, label: 1).loss) / 2e-6
+            #expect(abs(fd - g[k]) < 1e-7)
+        }
+    }
+}

@@ -16,7 +16,7 @@ import Foundation
     @Test("Every loss through the whole network matches finite differences", arguments: LossKind.allCases)
     func lossGradients(loss: LossKind) throws {
         var c = TrainingConfig()
-        c.loss = loss; c.hidden = 6; c.solver = "rk4"; c.dt = 0.05; c.seed = 3
+        c.loss = loss; c.hidden = 6; c.solver = "rk4"; c.rtol = nil; c.dt = 0.05; c.seed = 3
         let trainer = try YinYangTrainer(config: c, threads: 1)
         let t0 = trainer.trainables(of: trainer.template)
         let sample = YinYang.generate(.test)[7]
@@ -71,7 +71,7 @@ import Foundation
 
     func smallConfig() -> TrainingConfig {
         var c = TrainingConfig()
-        c.hidden = 16; c.trainSubset = 300; c.batchSize = 30; c.lr = 0.1; c.dt = 0.2; c.seed = 1
+        c.hidden = 16; c.trainSubset = 300; c.batchSize = 30; c.lr = 0.1; c.solver = "euler"; c.rtol = nil; c.dt = 0.2; c.seed = 1
         return c
     }
 

@@ -28,12 +28,13 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var lr: Double?
     /// Hidden neurons.
     public var hidden = 50
-    /// Solver method name.
-    public var solver = "euler"
+    /// Solver method name. Adaptive Tsit5 by default: on Yin-Yang QIF it is 2.5× faster per epoch
+    /// than Euler with dt 0.05 and its spike times are ~1000× more accurate (see `eventax bench`).
+    public var solver = "tsit5"
     /// Step (first step when adaptive).
     public var dt = 0.05
-    /// Relative tolerance; set to make the solver adaptive.
-    public var rtol: Double?
+    /// Relative tolerance (nil: constant steps of dt); the absolute tolerance is rtol/100.
+    public var rtol: Double? = 1e-6
     /// Global-norm gradient clipping.
     public var clip = 1.0
     /// Membrane and synaptic time constants.
