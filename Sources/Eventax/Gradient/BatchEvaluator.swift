@@ -28,7 +28,7 @@ public final class BatchEvaluator: @unchecked Sendable {
         let chunks = (count + chunkSize - 1) / chunkSize
         var firstError: Error?
         let errLock = NSLock()
-        let next = ManagedAtomicCounter()
+        let next = ChunkCounter()
         DispatchQueue.concurrentPerform(iterations: min(threads, max(chunks, 1))) { _ in
             let sim = take()
             defer { give(sim) }
@@ -72,9 +72,7 @@ public final class BatchEvaluator: @unchecked Sendable {
                 results[i] = r
                 let (l, ct) = cotangent(i, r)
                 loss += l
-                let g = try sim.gradient(ct)
-                for k in sum.weights.indices { sum.weights[k] += g.weights[k] }
-                for k in sum.parameters.indices { sum.parameters[k] += g.parameters[k] }
+                sum.add(try sim.gradient(ct))
             }
             partial[c] = (loss, sum)
         }
@@ -83,15 +81,14 @@ public final class BatchEvaluator: @unchecked Sendable {
         for c in 0..<chunks {
             let (l, g) = partial[c]!
             loss += l
-            for k in total.weights.indices { total.weights[k] += g.weights[k] }
-            for k in total.parameters.indices { total.parameters[k] += g.parameters[k] }
+            total.add(g)
         }
         return (loss, total, results.map { $0! })
     }
 }
 
 /// A lock-protected counter handing out chunk indices.
-final class ManagedAtomicCounter: @unchecked Sendable {
+final class ChunkCounter: @unchecked Sendable {
     private var value = -1
     private let lock = NSLock()
     func increment() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value }

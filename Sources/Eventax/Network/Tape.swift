@@ -71,7 +71,6 @@ struct NeuronTape {
     }
 
     @inlinable func isStep(_ r: Int) -> Bool { rec[r].kind.rawValue <= RecordKind.spike.rawValue }
-    @inlinable func stepEnd(_ r: Int) -> Double { rec[r].t + rec[r].h }
 }
 
 /// A neuron's integration state during a forward simulation.

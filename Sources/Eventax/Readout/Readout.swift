@@ -61,6 +61,12 @@ public struct Gradients: Sendable {
     /// Per input channel, per input spike (same shape as the input).
     public var inputs: [[Double]]
 
+    /// Adds the weight and parameter gradients of `other` (input gradients are per sample and not summed).
+    public mutating func add(_ other: Gradients) {
+        for k in weights.indices { weights[k] += other.weights[k] }
+        for k in parameters.indices { parameters[k] += other.parameters[k] }
+    }
+
     /// Zero gradients shaped for `network` and input shape.
     public init(network: Network, inputShape: [Int]) {
         weights = [Double](repeating: 0, count: network.weights.count)
