@@ -42,6 +42,14 @@ struct Bench: ParsableCommand {
                              r.spike_time_error, r.spike_mismatch_fraction))
             }
         }
+        if let only, only.hasPrefix("mnist") {
+            for (name, solver) in [("mnist-lif-euler-0.05", SolverConfig(tableau: .euler, dt: 0.05)),
+                                   ("mnist-lif-tsit5-adaptive", SolverConfig(tableau: .tsit5, dt: 0.05, adaptive: AdaptiveConfig(rtol: 1e-6, atol: 1e-8)))] {
+                let m = try MNISTScaleBenchmark.measure(solver: solver, batch: batch, threads: threads, minSeconds: seconds)
+                print(String(format: "%-28@ fwd %7.1f samples/s   fwd+bwd %7.1f samples/s   hidden spikes/sample %.1f   steps/sample %.0f",
+                             name as NSString, m.fwd, m.fwdbwd, m.hiddenSpikes, m.steps))
+            }
+        }
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -111,3 +111,54 @@ extension Network {
         return rebuilt
     }
 }
+
+/// A synthetic workload of the MNIST scale (784-200-10, LIF hidden layer, integrating LI readout,
+/// exp-integral cotangent): each sample has `activeInputs` random channels spiking once in [0, 20] ms.
+/// It needs no data files, so it measures the engine alone.
+public enum MNISTScaleBenchmark {
+    /// Synthetic inputs: 784 channels, `active` of them with one spike.
+    public static func inputs(count: Int, active: Int = 150, seed: UInt64 = 7) -> [[[Double]]] {
+        var rng = SplitMix64(seed: seed)
+        return (0..<count).map { _ in
+            var x = [[Double]](repeating: [], count: 784)
+            for c in rng.permutation(784).prefix(active) { x[c] = [rng.uniform(0...20)] }
+            return x
+        }
+    }
+
+    /// The 784-200-10 network with the given solver.
+    public static func network(solver: SolverConfig, hidden: Int = 200, seed: UInt64 = 3) throws -> Network {
+        var rng = SplitMix64(seed: seed)
+        let w0 = (0..<784).map { _ in (0..<hidden).map { _ in rng.uniform(-0.05...0.15) } }
+        let w1 = (0..<hidden).map { _ in (0..<10).map { _ in rng.uniform(-1...1) } }
+        return try Network.layered(inputCount: 784,
+                                   layers: [PopulationSpec(LIF(), count: hidden), PopulationSpec(IntegratingLI(), count: 10, parameters: ["horizon": [30]])],
+                                   weights: [w0, w1], tmax: 30, solver: solver, maxEvents: 10_000_000)
+    }
+
+    /// Forward and forward+backward samples/s, spikes and steps per sample.
+    public static func measure(solver: SolverConfig, batch: Int, threads: Int, minSeconds: Double) throws -> (fwd: Double, fwdbwd: Double, hiddenSpikes: Double, steps: Double) {
+        let net = try network(solver: solver)
+        let x = inputs(count: batch)
+        let eval = BatchEvaluator(network: net, threads: threads)
+        let readout = ReadoutRequest(observationTimes: [30])
+        func timed(_ body: () throws -> Void) rethrows -> Double {
+            var reps = 0
+            let start = Date()
+            repeat { try body(); reps += 1 } while Date().timeIntervalSince(start) < minSeconds
+            return Double(reps * batch) / Date().timeIntervalSince(start)
+        }
+        var results: [SimulationResult] = []
+        let fwd = try timed { results = try eval.forward(x, readout: readout) }
+        let fwdbwd = try timed {
+            _ = try eval.lossAndGradient(x, readout: readout) { i, r in
+                let logits = r.states.map { $0[0][2] }
+                let (l, g) = softmaxCrossEntropy(logits: logits, label: i % 10)
+                return (l, Cotangent(states: g.map { [[0, 0, $0]] }))
+            }
+        }
+        let spikes = results.reduce(0) { $0 + $1.spikes.reduce(0) { $0 + $1.count } }
+        let steps = results.reduce(0) { $0 + $1.stepCount }
+        return (fwd, fwdbwd, Double(spikes) / Double(batch), Double(steps) / Double(batch))
+    }
+}

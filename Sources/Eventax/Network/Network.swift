@@ -96,10 +96,13 @@ public struct Network: Sendable {
     /// Target and delay of each synapse (flat copies for the event loop).
     @usableFromInline let synapseTarget: [Int32]
     @usableFromInline let synapseDelay: [Double]
-    /// Synapses by target: `inStart[n]..<inStart[n+1]` index `inSource` (≥ 0 neuron, < 0 −(channel+1)) and `inDelay`.
-    @usableFromInline let inStart: [Int]
-    @usableFromInline let inSource: [Int32]
-    @usableFromInline let inDelay: [Double]
+    /// Per target neuron, its distinct presynaptic neurons: `inNeuronStart[n]..<inNeuronStart[n+1]`
+    /// index `inNeuronSource` and `inNeuronDelay` (the smallest delay from that source).
+    @usableFromInline let inNeuronStart: [Int]
+    @usableFromInline let inNeuronSource: [Int32]
+    @usableFromInline let inNeuronDelay: [Double]
+    /// Per target neuron, the smallest delay of its synapses from input channels (+∞: none).
+    @usableFromInline let minInputDelay: [Double]
     @usableFromInline let scratchBytes: Int
 
     /// Builds and validates a network. Every error names the offending field and value.
@@ -212,18 +215,23 @@ public struct Network: Sendable {
         self.outSynapse = bySource.flatMap { $0 }
         self.synapseTarget = synapses.map { Int32($0.target) }
         self.synapseDelay = synapses.map(\.delay)
-        var byTarget = [[Int]](repeating: [], count: nNeurons)
-        for (s, syn) in synapses.enumerated() { byTarget[syn.target].append(s) }
-        var iStart = [0]
-        for list in byTarget { iStart.append(iStart.last! + list.count) }
-        self.inStart = iStart
-        self.inSource = byTarget.flatMap { $0 }.map { s -> Int32 in
-            switch synapses[s].source {
-            case .input(let c): return Int32(-(c + 1))
-            case .neuron(let m): return Int32(m)
+        var fromNeurons = [[Int32: Double]](repeating: [:], count: nNeurons)
+        var minInput = [Double](repeating: .infinity, count: nNeurons)
+        for syn in synapses {
+            switch syn.source {
+            case .input: minInput[syn.target] = min(minInput[syn.target], syn.delay)
+            case .neuron(let m): fromNeurons[syn.target][Int32(m)] = min(fromNeurons[syn.target][Int32(m)] ?? .infinity, syn.delay)
             }
         }
-        self.inDelay = byTarget.flatMap { $0 }.map { synapses[$0].delay }
+        var iStart = [0], iSource: [Int32] = [], iDelay: [Double] = []
+        for sources in fromNeurons {
+            for (m, d) in sources.sorted(by: { $0.key < $1.key }) { iSource.append(m); iDelay.append(d) }
+            iStart.append(iSource.count)
+        }
+        self.inNeuronStart = iStart
+        self.inNeuronSource = iSource
+        self.inNeuronDelay = iDelay
+        self.minInputDelay = minInput
     }
 
     /// The same network with new weights and neuron parameters (as laid out in ``weights`` and ``parameters``).

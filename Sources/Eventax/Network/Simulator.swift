@@ -81,9 +81,11 @@ public final class Simulator {
     @usableFromInline var delayed: [(Int32, Int32)] = []
     /// Per neuron: the time up to which its spikes are certain (no delivery can still arrive before it).
     @usableFromInline var certain: [Double] = []
-    /// Per input channel: index of its next undelivered spike.
-    @usableFromInline var nextInput: [Int] = []
-    @usableFromInline var currentInput: [[Double]] = []
+    /// Input spikes in time order (indices into `inputSpikes`) and how many have been fanned out.
+    @usableFromInline var inputOrder: [Int32] = []
+    @usableFromInline var inputPos = 0
+    /// Neurons (and their versions) that stopped at the next input spike's time, waiting for it.
+    @usableFromInline var parked: [(Int32, UInt32)] = []
     @usableFromInline var inputShape: [Int] = []
     @usableFromInline var observationOrder: [Int] = []
     @usableFromInline var lastRequest = ReadoutRequest()
@@ -105,9 +107,33 @@ public final class Simulator {
         scratch.deallocate()
     }
 
+    /// Frontier entries at the current time, in insertion order. They are exactly the entries the
+    /// heap would return next among themselves (same time and priority, increasing `seq`), so
+    /// keeping them in a FIFO preserves the queue order while sparing the heap the fan-out bursts.
+    @usableFromInline var ready: [QueueEntry] = []
+    @usableFromInline var readyHead = 0
+    @usableFromInline var now = -Double.infinity
+
+    @inline(__always)
     func push(_ time: Double, _ priority: UInt8, _ item: Int, _ version: UInt32 = 0) {
-        queue.insert(QueueEntry(time: time, priority: priority, seq: seq, item: Int32(item), version: version))
+        let e = QueueEntry(time: time, priority: priority, seq: seq, item: Int32(item), version: version)
         seq &+= 1
+        if time == now && priority == QueueEntry.frontier { ready.append(e) } else { queue.insert(e) }
+    }
+
+    /// The smallest entry of the heap and the FIFO.
+    @inline(__always)
+    func popNext() -> QueueEntry? {
+        if readyHead < ready.count {
+            if let m = queue.min, m < ready[readyHead] { return queue.popMin() }
+            let e = ready[readyHead]
+            readyHead += 1
+            if readyHead == ready.count { ready.removeAll(keepingCapacity: true); readyHead = 0 }
+            return e
+        }
+        guard let e = queue.popMin() else { return nil }
+        now = e.time
+        return e
     }
 
     /// Checks input spike times: one list per channel, each time ≥ 0 (or +∞, ignored), sorted.
@@ -137,6 +163,9 @@ public final class Simulator {
         let nOut = net.outputs.count
         queue = Heap()
         seq = 0
+        ready.removeAll(keepingCapacity: true)
+        readyHead = 0
+        now = -Double.infinity
         spikes.removeAll(keepingCapacity: true)
         deliveries.removeAll(keepingCapacity: true)
         log.removeAll(keepingCapacity: true)
@@ -144,8 +173,6 @@ public final class Simulator {
         inputSpikes.removeAll(keepingCapacity: true)
         delayed.removeAll(keepingCapacity: true)
         inputShape = input.map(\.count)
-        currentInput = input
-        nextInput = [Int](repeating: 0, count: input.count)
         certain = [Double](repeating: 0, count: net.neuronCount)
         var result = SimulationResult(ttfs: [Double?](repeating: nil, count: nOut), spikes: [[Double]](repeating: [], count: net.neuronCount),
                                       states: [[[Double]]](repeating: [[Double]](repeating: [], count: readout.observationTimes.count), count: nOut),
@@ -161,7 +188,7 @@ public final class Simulator {
                 let weights = UnsafeMutablePointer(mutating: weightsBuf.baseAddress ?? UnsafePointer(bitPattern: 8)!)
                 let dt = net.solver.dt
                 for n in 0..<net.neuronCount {
-                    let ops = opsOf[n]
+                    unowned(unsafe) let ops = opsOf[n]
                     let u = state + net.stateOffset[n], p = params + net.parameterOffset[n]
                     ops.initialState(p, u)
                     var rt = NeuronRuntime()
@@ -178,32 +205,30 @@ public final class Simulator {
                         push(t, QueueEntry.fanout, -inputSpikes.count)
                     }
                 }
+                inputOrder = (0..<Int32(inputSpikes.count)).sorted { (inputSpikes[Int($0)].time, $0) < (inputSpikes[Int($1)].time, $1) }
+                inputPos = 0
+                parked.removeAll(keepingCapacity: true)
                 observationOrder = readout.observationTimes.indices.sorted { readout.observationTimes[$0] < readout.observationTimes[$1] }
                 for k in readout.observationTimes.indices { push(readout.observationTimes[k], QueueEntry.observation, k) }
 
                 var events = 0
                 var steps = 0
                 var spikeEvents = 0
-                loop: while let e = queue.popMin() {
+                loop: while let e = popNext() {
                     switch e.priority {
                     case QueueEntry.frontier:
                         let n = Int(e.item)
                         guard e.version == runtime[n].version, !runtime[n].done else { continue }
-                        let ops = opsOf[n]
+                        unowned(unsafe) let ops = opsOf[n]
                         let before = tapes[n].count
-                        // Inputs to n are known up to the horizon: the certain times of its sources.
-                        // Below it n integrates without speculation; at it, speculatively in short chunks.
-                        var horizon = net.tmax
-                        for k in net.inStart[n]..<net.inStart[n + 1] {
-                            let src = Int(net.inSource[k])
-                            let known: Double
-                            if src >= 0 {
-                                known = certain[src]
-                            } else {
-                                let c = -src - 1, j = nextInput[c]
-                                known = j < currentInput[c].count ? currentInput[c][j] : net.tmax
-                            }
-                            horizon = min(horizon, known + net.inDelay[k])
+                        // Inputs to n are known up to the horizon: the certain times of its source
+                        // neurons, and the next unprocessed input spike (of any channel: a cheap lower
+                        // bound). Below it n integrates without speculation; at it, speculatively in short chunks.
+                        let nextInputTime = inputPos < inputOrder.count ? inputSpikes[Int(inputOrder[inputPos])].time : net.tmax
+                        let inputLimit = nextInputTime + net.minInputDelay[n]
+                        var horizon = min(net.tmax, inputLimit)
+                        for k in net.inNeuronStart[n]..<net.inNeuronStart[n + 1] {
+                            horizon = min(horizon, certain[Int(net.inNeuronSource[k])] + net.inNeuronDelay[k])
                         }
                         let safe = horizon > runtime[n].t
                         let spiked = try ops.extend(&runtime[n], &tapes[n], state + net.stateOffset[n], params + net.parameterOffset[n],
@@ -213,13 +238,16 @@ public final class Simulator {
                         if steps > maxSteps { throw EventaxError.integration("more than \(maxSteps) solver steps in one simulation (maxSteps)") }
                         if spiked {
                             push(runtime[n].t, QueueEntry.spike, n, runtime[n].version)
+                        } else if safe && runtime[n].t >= horizon && horizon == inputLimit && inputPos < inputOrder.count {
+                            // Waiting for the next input spike: no queue entry until it has been fanned out.
+                            parked.append((Int32(n), runtime[n].version))
                         } else if !runtime[n].done {
                             push(runtime[n].t, QueueEntry.frontier, n, runtime[n].version)
                         }
                     case QueueEntry.spike:
                         let n = Int(e.item)
                         guard e.version == runtime[n].version, runtime[n].spikePending else { continue }
-                        let ops = opsOf[n]
+                        unowned(unsafe) let ops = opsOf[n]
                         let u = state + net.stateOffset[n], p = params + net.parameterOffset[n]
                         let t = runtime[n].t
                         let sid = spikes.count
@@ -245,14 +273,18 @@ public final class Simulator {
                     case QueueEntry.fanout:
                         if e.version == 1 {  // a delayed delivery of one synapse
                             let (s, src) = delayed[Int(e.item)]
-                            try deliver(Int(s), source: Int(src), at: e.time, params: params, weights: weights, events: &events)
+                            try deliver(Int(s), source: Int(src), at: e.time, net: net, params: params, weights: weights, events: &events)
                             continue
                         }
                         let src = Int(e.item)
                         spikeEvents += 1
                         if src < 0 {
-                            let ins = inputSpikes[-src - 1]
-                            nextInput[Int(ins.channel)] = max(nextInput[Int(ins.channel)], Int(ins.index) + 1)
+                            inputPos += 1
+                            // Neurons waiting for this input may go on (those it reaches get a newer entry).
+                            for (m, version) in parked where runtime[Int(m)].version == version && !runtime[Int(m)].done {
+                                push(runtime[Int(m)].t, QueueEntry.frontier, Int(m), version)
+                            }
+                            parked.removeAll(keepingCapacity: true)
                         }
                         let sourceIndex = src >= 0 ? net.inputCount + Int(spikes[src].neuron) : Int(inputSpikes[-src - 1].channel)
                         for k in net.outStart[sourceIndex]..<net.outStart[sourceIndex + 1] {
@@ -262,13 +294,13 @@ public final class Simulator {
                                 delayed.append((Int32(s), Int32(src)))
                                 push(e.time + delay, QueueEntry.fanout, delayed.count - 1, 1)
                             } else {
-                                try deliver(s, source: src, at: e.time, params: params, weights: weights, events: &events)
+                                try deliver(s, source: src, at: e.time, net: net, params: params, weights: weights, events: &events)
                             }
                         }
                     default:
                         let k = Int(e.item)
                         for (slot, n) in net.outputs.enumerated() {
-                            let ops = opsOf[n]
+                            unowned(unsafe) let ops = opsOf[n]
                             var obs = [Double](repeating: 0, count: ops.observableCount)
                             observe(n, slot: slot, timeIndex: k, time: e.time, ops: ops, params: params + net.parameterOffset[n], into: &obs)
                             result.states[slot][k] = obs
@@ -287,12 +319,12 @@ public final class Simulator {
 
     /// Delivers a spike from `source` through synapse `s` at time `T`: rolls the target back to `T`,
     /// records the jump on its tape and applies it.
-    func deliver(_ s: Int, source src: Int, at T: Double, params: UnsafeMutablePointer<Double>,
-                            weights: UnsafeMutablePointer<Double>, events: inout Int) throws {
-        let net = network
+    @inline(__always)
+    func deliver(_ s: Int, source src: Int, at T: Double, net: Network, params: UnsafeMutablePointer<Double>,
+                 weights: UnsafeMutablePointer<Double>, events: inout Int) throws {
         guard T < net.tmax else { return }
         let n = Int(net.synapseTarget[s])
-        let ops = opsOf[n]
+        unowned(unsafe) let ops = opsOf[n]
         let u = state + net.stateOffset[n], p = params + net.parameterOffset[n]
         ops.rollback(T, &runtime[n], &tapes[n], u, p, scratch)
         let did = deliveries.count

@@ -53,7 +53,7 @@ struct NeuronTape {
     mutating func append(_ k: RecordKind, aux a: Int32 = -1, t tt: Double, h hh: Double, hNext hn: Double = 0, err e: Double = 0,
                          state: UnsafePointer<Double>) {
         rec.append(TapeRecord(t: tt, h: hh, hNext: hn, err: e, kind: k, aux: a))
-        u.append(contentsOf: UnsafeBufferPointer(start: state, count: n))
+        for q in 0..<n { u.append(state[q]) }
     }
 
     @inlinable
