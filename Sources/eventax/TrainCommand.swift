@@ -4,7 +4,57 @@ import Foundation
 
 /// `eventax train`: training tasks.
 struct Train: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Train a network on a task.", subcommands: [TrainYinYang.self])
+    static let configuration = CommandConfiguration(abstract: "Train a network on a task.", subcommands: [TrainYinYang.self, TrainMNIST.self])
+}
+
+/// Options shared by the classification tasks; unset options keep the task's defaults.
+struct CommonTrainOptions: ParsableArguments {
+    @Option(help: "Neuron model: lif, qif, eif, izhikevich.") var neuron: String?
+    @Option(help: "Loss: ttfs, max, integral, exp-integral.") var loss: String?
+    @Option(help: "Epochs (default 100).") var epochs: Int?
+    @Option(help: "Seed of initialization, shuffling (and the MNIST validation split).") var seed: UInt64 = 0
+    @Option(name: .long, help: "Minibatch size.") var batchSize: Int?
+    @Option(help: "Learning rate (default: 0.005 for TTFS and state-based LIF, 0.03 otherwise).") var lr: Double?
+    @Option(help: "Hidden neurons.") var hidden: Int?
+    @Option(help: "Solver: euler, heun, midpoint, rk4, bosh3, tsit5, dopri5.") var solver = "tsit5"
+    @Option(help: "Step size (first step when adaptive).") var dt = 0.05
+    @Option(help: "Relative tolerance of adaptive steps; 0 means constant steps of --dt.") var rtol = 1e-6
+    @Option(help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .long, help: "Train on the first N training samples only.") var trainSubset: Int?
+    @Option(name: .long, help: "Validate and test on the first N samples of those sets only.") var evalSubset: Int?
+    @Option(help: "At most one spike per neuron: on or off (default: on for LIF and Izhikevich with TTFS).") var amos: String?
+    @Option(help: "Initial weights: mean of the uniform range (default per model).") var wmean: Double?
+    @Option(help: "Initial weights: width of the uniform range (default per model).") var wlim: Double?
+    @Option(help: "Output folder (default: runs/TASK-NEURON-LOSS-seedSEED).") var out: String?
+    @Flag(help: "Continue the run in the output folder from its checkpoint.") var resume = false
+
+    /// `base` with every option that was given applied.
+    func apply(to base: TrainingConfig) throws -> TrainingConfig {
+        var c = base
+        if let neuron { c.neuron = neuron.lowercased() }
+        if let loss {
+            guard let l = LossKind(rawValue: loss.lowercased()) else {
+                throw CLIError(description: "--loss: unknown loss \"\(loss)\" (known: ttfs, max, integral, exp-integral)")
+            }
+            c.loss = l
+        }
+        if let epochs { c.epochs = epochs }
+        if let batchSize { c.batchSize = batchSize }
+        if let hidden { c.hidden = hidden }
+        c.seed = seed; c.lr = lr
+        c.solver = solver.lowercased(); c.dt = dt; c.rtol = rtol == 0 ? nil : rtol
+        c.trainSubset = trainSubset; c.evalSubset = evalSubset
+        c.wmean = wmean; c.wlim = wlim
+        if let amos {
+            switch amos.lowercased() {
+            case "on", "true", "yes": c.amos = true
+            case "off", "false", "no": c.amos = false
+            default: throw CLIError(description: "--amos: expected on or off, got \"\(amos)\"")
+            }
+        }
+        guard threads >= 1 else { throw CLIError(description: "--threads: must be ≥ 1, got \(threads)") }
+        return c
+    }
 }
 
 /// `eventax train yinyang`: the paper's Yin-Yang experiments.
@@ -18,93 +68,87 @@ struct TrainYinYang: ParsableCommand {
         metrics at the best-validation epoch). Files are written atomically.
         """)
 
-    @Option(help: "Neuron model: lif, qif, eif, izhikevich.") var neuron = "qif"
-    @Option(help: "Loss: ttfs, max, integral, exp-integral.") var loss = "ttfs"
-    @Option(help: "Epochs.") var epochs = 100
-    @Option(help: "Seed of initialization and shuffling.") var seed: UInt64 = 0
-    @Option(name: .long, help: "Minibatch size.") var batchSize = 256
-    @Option(help: "Learning rate (default: 0.005 for TTFS and state-based LIF, 0.03 otherwise).") var lr: Double?
-    @Option(help: "Hidden neurons.") var hidden = 50
-    @Option(help: "Solver: euler, heun, midpoint, rk4, bosh3, tsit5, dopri5.") var solver = "tsit5"
-    @Option(help: "Step size (first step when adaptive).") var dt = 0.05
-    @Option(help: "Relative tolerance of adaptive steps; 0 means constant steps of --dt.") var rtol = 1e-6
-    @Option(help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Option(name: .long, help: "Train on the first N training samples only.") var trainSubset: Int?
-    @Option(help: "At most one spike per neuron: on or off (default: on for LIF and Izhikevich with TTFS).") var amos: String?
-    @Option(help: "Initial weights: mean of the uniform range (default per model).") var wmean: Double?
-    @Option(help: "Initial weights: width of the uniform range (default per model).") var wlim: Double?
-    @Option(help: "Output folder (default: runs/yinyang-NEURON-LOSS-seedSEED).") var out: String?
-    @Flag(help: "Continue the run in the output folder from its checkpoint.") var resume = false
+    @OptionGroup var options: CommonTrainOptions
 
     func run() throws {
-        setvbuf(stdout, nil, _IOLBF, 0)  // one line per epoch, also when redirected
+        try reportingErrors { try runTraining(options.apply(to: TrainingConfig()), options: options) }
+    }
+}
+
+/// `eventax train mnist --data DIR`: the paper's latency-encoded MNIST experiment.
+struct TrainMNIST: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mnist",
+        abstract: "Train a 784-H-10 network on latency-encoded MNIST (defaults: LIF, 200 hidden, LI readout, exp-integral loss, batch 1024).",
+        discussion: """
+        DIR holds train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and \
+        t10k-labels-idx1-ubyte, each raw or .gz. 5000 training images (seeded) are held out for \
+        validation. Outputs as for `train yinyang`.
+        """)
+
+    @Option(help: "Directory with the four MNIST IDX files.") var data: String
+    @Option(name: .long, help: "Training images held out for validation.") var validationSize = 5000
+    @OptionGroup var options: CommonTrainOptions
+
+    func run() throws {
         try reportingErrors {
-            var c = TrainingConfig()
-            c.neuron = neuron.lowercased()
-            guard let l = LossKind(rawValue: loss.lowercased()) else {
-                throw CLIError(description: "--loss: unknown loss \"\(loss)\" (known: ttfs, max, integral, exp-integral)")
-            }
-            c.loss = l
-            c.epochs = epochs; c.seed = seed; c.batchSize = batchSize; c.lr = lr; c.hidden = hidden
-            c.solver = solver.lowercased(); c.dt = dt; c.rtol = rtol == 0 ? nil : rtol; c.trainSubset = trainSubset
-            c.wmean = wmean; c.wlim = wlim
-            if let amos {
-                switch amos.lowercased() {
-                case "on", "true", "yes": c.amos = true
-                case "off", "false", "no": c.amos = false
-                default: throw CLIError(description: "--amos: expected on or off, got \"\(amos)\"")
-                }
-            }
-            guard threads >= 1 else { throw CLIError(description: "--threads: must be ≥ 1, got \(threads)") }
-            let dir = out ?? "runs/yinyang-\(c.neuron)-\(c.loss.rawValue)-seed\(c.seed)"
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let trainer = try YinYangTrainer(config: c, threads: threads)
-            var state = trainer.initialCheckpoint()
-            let ckptPath = dir + "/checkpoint.json"
-            if resume {
-                let saved = try TrainingCheckpoint.load(ckptPath)
-                var savedConfig = saved.config
-                savedConfig.epochs = c.epochs
-                guard savedConfig == c else {
-                    throw CLIError(description: "\(ckptPath): the checkpoint was made with other options; resume with the same options (epochs may differ)")
-                }
-                state = saved
-                print("resuming after epoch \(state.epochsDone)")
-            }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            let interactive = isatty(2) != 0
-            while state.epochsDone < c.epochs {
-                let e = state.epochsDone + 1
-                let started = Date()
-                state = try trainer.epoch(state) { b, n in
-                    guard interactive else { return }
-                    let elapsed = Date().timeIntervalSince(started)
-                    let eta = elapsed / Double(b) * Double(n - b)
-                    let bar = String(repeating: "#", count: 30 * b / n) + String(repeating: " ", count: 30 - 30 * b / n)
-                    writeStandardError(String(format: "\repoch %d/%d [%@] %d/%d  ETA %.1fs ", e, c.epochs, bar, b, n, eta))
-                }
-                if interactive { writeStandardError("\r" + String(repeating: " ", count: 70) + "\r") }
-                let r = state.history.last!
-                print(String(format: "epoch %3d  loss %.4f  train %.2f%%  val loss %.4f  val %.2f%%  best %.2f%% (epoch %d)  %.1fs",
-                             r.epoch, r.trainLoss, 100 * r.trainAccuracy, r.validationLoss, 100 * r.validationAccuracy,
-                             100 * state.bestValidationAccuracy, state.bestEpoch, r.seconds))
-                try writeAtomically(encoder.encode(state), to: ckptPath)
-                let jsonl = try state.history.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n"
-                try writeAtomically(Data(jsonl.utf8), to: dir + "/metrics.jsonl")
-                let csv = "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds\n" + state.history.map {
-                    "\($0.epoch),\($0.trainLoss),\($0.trainAccuracy),\($0.validationLoss),\($0.validationAccuracy),\($0.seconds)"
-                }.joined(separator: "\n") + "\n"
-                try writeAtomically(Data(csv.utf8), to: dir + "/metrics.csv")
-            }
-            let summary = try trainer.summary(state)
-            let pretty = JSONEncoder()
-            pretty.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try writeAtomically(pretty.encode(summary), to: dir + "/summary.json")
-            let t = summary.test
-            print(String(format: "test accuracy %.2f%% at best-validation epoch %d; max firing %.2f, dead neurons %d, fire count %.2f%@; %.1f s; wrote %@/summary.json",
-                         100 * summary.test_accuracy, summary.best_epoch, t.maxFiring, t.deadNeurons, t.fireCount,
-                         t.meanTTFS.map { String(format: ", mean TTFS %.2f ms", $0) } ?? "", summary.wall_seconds, dir))
+            var base = TrainingConfig.mnist(data: data)
+            base.validationSize = validationSize
+            try runTraining(options.apply(to: base), options: options)
         }
     }
+}
+
+/// Runs (or resumes) training with progress output, per-epoch files and the final summary.
+func runTraining(_ c: TrainingConfig, options: CommonTrainOptions) throws {
+    setvbuf(stdout, nil, _IOLBF, 0)  // one line per epoch, also when redirected
+    let dir = options.out ?? "runs/\(c.task)-\(c.neuron)-\(c.loss.rawValue)-seed\(c.seed)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let trainer = try Trainer(config: c, threads: options.threads)
+    var state = trainer.initialCheckpoint()
+    let ckptPath = dir + "/checkpoint.json"
+    if options.resume {
+        let saved = try TrainingCheckpoint.load(ckptPath)
+        var savedConfig = saved.config
+        savedConfig.epochs = c.epochs
+        guard savedConfig == c else {
+            throw CLIError(description: "\(ckptPath): the checkpoint was made with other options; resume with the same options (epochs may differ)")
+        }
+        state = saved
+        print("resuming after epoch \(state.epochsDone)")
+    }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let interactive = isatty(2) != 0
+    while state.epochsDone < c.epochs {
+        let e = state.epochsDone + 1
+        let started = Date()
+        state = try trainer.epoch(state) { b, n in
+            guard interactive else { return }
+            let elapsed = Date().timeIntervalSince(started)
+            let eta = elapsed / Double(b) * Double(n - b)
+            let bar = String(repeating: "#", count: 30 * b / n) + String(repeating: " ", count: 30 - 30 * b / n)
+            writeStandardError(String(format: "\repoch %d/%d [%@] %d/%d  ETA %.1fs ", e, c.epochs, bar, b, n, eta))
+        }
+        if interactive { writeStandardError("\r" + String(repeating: " ", count: 70) + "\r") }
+        let r = state.history.last!
+        print(String(format: "epoch %3d  loss %.4f  train %.2f%%  val loss %.4f  val %.2f%%  best %.2f%% (epoch %d)  %.1fs",
+                     r.epoch, r.trainLoss, 100 * r.trainAccuracy, r.validationLoss, 100 * r.validationAccuracy,
+                     100 * state.bestValidationAccuracy, state.bestEpoch, r.seconds))
+        try writeAtomically(encoder.encode(state), to: ckptPath)
+        let jsonl = try state.history.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n"
+        try writeAtomically(Data(jsonl.utf8), to: dir + "/metrics.jsonl")
+        let csv = "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds\n" + state.history.map {
+            "\($0.epoch),\($0.trainLoss),\($0.trainAccuracy),\($0.validationLoss),\($0.validationAccuracy),\($0.seconds)"
+        }.joined(separator: "\n") + "\n"
+        try writeAtomically(Data(csv.utf8), to: dir + "/metrics.csv")
+    }
+    let summary = try trainer.summary(state)
+    let pretty = JSONEncoder()
+    pretty.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try writeAtomically(pretty.encode(summary), to: dir + "/summary.json")
+    let t = summary.test
+    print(String(format: "test accuracy %.2f%% at best-validation epoch %d; max firing %.2f, dead neurons %d, fire count %.2f%@; %.1f s; wrote %@/summary.json",
+                 100 * summary.test_accuracy, summary.best_epoch, t.maxFiring, t.deadNeurons, t.fireCount,
+                 t.meanTTFS.map { String(format: ", mean TTFS %.2f ms", $0) } ?? "", summary.wall_seconds, dir))
 }

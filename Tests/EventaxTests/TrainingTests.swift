@@ -4,11 +4,11 @@ import Foundation
 
 @Suite struct TrainingTests {
     /// Loss of a network on one sample as a function of its trainables, for finite differences.
-    func lossAndGradient(_ trainer: YinYangTrainer, _ t: [Double], _ sample: YinYangSample) throws -> (Double, [Double], SimulationResult) {
+    func lossAndGradient(_ trainer: Trainer, _ t: [Double], _ sample: YinYangSample) throws -> (Double, [Double], SimulationResult) {
         let net = try trainer.network(with: t)
         let sim = Simulator(network: net)
-        let r = try sim.run(YinYangTask.encode(sample), readout: YinYangTask.readout(trainer.config))
-        let e = YinYangTask.evaluate(r, label: sample.label, config: trainer.config)
+        let r = try sim.run(YinYangTask.encode(sample), readout: Classifier.readout(trainer.config))
+        let e = Classifier.evaluate(r, label: sample.label, config: trainer.config)
         let g = try sim.gradient(e.cotangent)
         return (e.loss, g.weights + g.parameters, r)
     }
@@ -17,7 +17,7 @@ import Foundation
     func lossGradients(loss: LossKind) throws {
         var c = TrainingConfig()
         c.loss = loss; c.hidden = 6; c.solver = "rk4"; c.rtol = nil; c.dt = 0.05; c.seed = 3
-        let trainer = try YinYangTrainer(config: c, threads: 1)
+        let trainer = try Trainer(config: c, threads: 1)
         let t0 = trainer.trainables(of: trainer.template)
         let sample = YinYang.generate(.test)[7]
         let (_, g, base) = try lossAndGradient(trainer, t0, sample)
@@ -79,9 +79,9 @@ import Foundation
     func learns() throws {
         var c = smallConfig()
         c.epochs = 8
-        let trainer = try YinYangTrainer(config: c, threads: 2)
+        let trainer = try Trainer(config: c, threads: 2)
         var s = trainer.initialCheckpoint()
-        let before = try trainer.evaluate(trainer.template, on: Array(YinYang.generate(.validation).prefix(300)))
+        let before = try trainer.evaluate(trainer.template, on: LabeledSet.yinYang(Array(YinYang.generate(.validation).prefix(300))))
         for _ in 0..<c.epochs { s = try trainer.epoch(s) }
         #expect(s.history.last!.validationLoss < s.history.first!.validationLoss)
         #expect(s.bestValidationAccuracy > max(0.5, before.accuracy + 0.1), "best validation \(s.bestValidationAccuracy), initial \(before.accuracy)")
@@ -91,12 +91,12 @@ import Foundation
     func resume() throws {
         var c = smallConfig()
         c.epochs = 2
-        let trainer = try YinYangTrainer(config: c, threads: 2)
+        let trainer = try Trainer(config: c, threads: 2)
         let straight = try trainer.epoch(trainer.epoch(trainer.initialCheckpoint()))
         let first = try trainer.epoch(trainer.initialCheckpoint())
         let data = try JSONEncoder().encode(first)
         let restored = try JSONDecoder().decode(TrainingCheckpoint.self, from: data)
-        let resumed = try YinYangTrainer(config: c, threads: 1).epoch(restored)
+        let resumed = try Trainer(config: c, threads: 1).epoch(restored)
         #expect(resumed.trainables == straight.trainables)
         #expect(resumed.optimizer.m == straight.optimizer.m)
         #expect(resumed.bestTrainables == straight.bestTrainables)
@@ -160,7 +160,7 @@ import Foundation
     func checkpointLoadsInRun() throws {
         var c = TrainingConfig()
         c.hidden = 4; c.trainSubset = 20; c.batchSize = 10; c.epochs = 1
-        let trainer = try YinYangTrainer(config: c, threads: 1)
+        let trainer = try Trainer(config: c, threads: 1)
         let state = try trainer.epoch(trainer.initialCheckpoint())
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-ckpt-\(getpid()).json").path
         try writeAtomically(JSONEncoder().encode(state), to: path)

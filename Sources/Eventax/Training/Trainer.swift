@@ -35,7 +35,7 @@ public struct EpochRecord: Codable, Sendable, Equatable {
 /// Everything needed to continue a run bitwise identically; written after every epoch.
 public struct TrainingCheckpoint: Codable, Sendable {
     /// Format version.
-    public var version = 1
+    public var version = 2
     /// The run's configuration.
     public var config: TrainingConfig
     /// Epochs completed.
@@ -66,8 +66,8 @@ extension TrainingCheckpoint {
     }
 
     /// The best-validation network of this checkpoint (its configuration rebuilds the structure).
-    public func bestNetwork(threads: Int = 1) throws -> (YinYangTrainer, Network) {
-        let trainer = try YinYangTrainer(config: config, threads: threads)
+    public func bestNetwork(threads: Int = 1) throws -> (Trainer, Network) {
+        let trainer = try Trainer(config: config, threads: threads)
         let expected = trainer.trainables(of: trainer.template).count
         guard bestTrainables.count == expected, trainables.count == expected else {
             throw EventaxError.invalid(field: "bestTrainables", "has \(bestTrainables.count) values, the configuration's network needs \(expected)")
@@ -96,16 +96,17 @@ public struct TrainingSummary: Codable, Sendable {
     public var threads: Int
 }
 
-/// Trains Yin-Yang classifiers: seeded shuffling, parallel minibatches, global-norm clipping,
-/// AdamW, validation every epoch, the best-validation model kept, test metrics at that epoch.
-public final class YinYangTrainer {
+/// Trains classifiers (Yin-Yang, MNIST): seeded shuffling, parallel minibatches, global-norm
+/// clipping, AdamW, validation every epoch, the best-validation model kept, test metrics at that epoch.
+public final class Trainer {
     /// The run's configuration.
     public let config: TrainingConfig
     /// Worker threads.
     public let threads: Int
     /// The initial network (its structure is reused; trainables change).
     public let template: Network
-    let train: [YinYangSample], validation: [YinYangSample], test: [YinYangSample]
+    /// The task's training, validation and test sets.
+    public let data: TaskData
     /// Indices into ``Network/parameters`` of the learnable parameters, in gradient order.
     let learnableIndex: [Int]
 
@@ -114,11 +115,8 @@ public final class YinYangTrainer {
         try config.validate()
         self.config = config
         self.threads = max(1, threads)
-        template = try YinYangTask.initialNetwork(config)
-        let all = YinYang.generate(.train)
-        train = config.trainSubset.map { Array(all.prefix($0)) } ?? all
-        validation = YinYang.generate(.validation)
-        test = YinYang.generate(.test)
+        template = try Classifier.initialNetwork(config)
+        data = try TaskData(config)
         var idx: [Int] = []
         for n in 0..<template.neuronCount {
             for name in template.learnableNames(ofNeuron: n) {
@@ -146,26 +144,32 @@ public final class YinYangTrainer {
                                   bestEpoch: 0, bestValidationAccuracy: -1, bestTrainables: t, history: [], wallSeconds: 0)
     }
 
-    /// Loss, accuracy and spike metrics of `net` on `samples`.
-    public func evaluate(_ net: Network, on samples: [YinYangSample]) throws -> EvaluationMetrics {
-        let results = try BatchEvaluator(network: net, threads: threads).forward(samples.map(YinYangTask.encode), readout: YinYangTask.readout(config))
+    /// Loss, accuracy and spike metrics of `net` on `samples` (simulated in blocks of 1024 to bound memory).
+    public func evaluate(_ net: Network, on samples: LabeledSet) throws -> EvaluationMetrics {
+        let evaluator = BatchEvaluator(network: net, threads: threads)
+        let readout = Classifier.readout(config)
         var loss = 0.0, correct = 0, maxFiring = 0.0, fireCount = 0.0, ttfsSum = 0.0, ttfsCount = 0
         var everSpiked = [Bool](repeating: false, count: net.neuronCount)
-        for (s, r) in zip(samples, results) {
-            let e = YinYangTask.evaluate(r, label: s.label, config: config)
-            loss += e.loss
-            if e.prediction == s.label { correct += 1 }
-            var cutoff = Double.infinity
-            if config.loss == .ttfs, let first = r.ttfs.compactMap({ $0 }).min() {
-                cutoff = first; ttfsSum += first; ttfsCount += 1
+        for start in stride(from: 0, to: samples.count, by: 1024) {
+            let idx = Array(start..<min(samples.count, start + 1024))
+            let results = try evaluator.forward(idx.map(samples.input), readout: readout)
+            for (i, r) in zip(idx, results) {
+                let label = samples.label(i)
+                let e = Classifier.evaluate(r, label: label, config: config)
+                loss += e.loss
+                if e.prediction == label { correct += 1 }
+                var cutoff = Double.infinity
+                if config.loss == .ttfs, let first = r.ttfs.compactMap({ $0 }).min() {
+                    cutoff = first; ttfsSum += first; ttfsCount += 1
+                }
+                var most = 0, total = 0
+                for (n, list) in r.spikes.enumerated() {
+                    let c = list.reduce(0) { $0 + ($1 <= cutoff ? 1 : 0) }
+                    if !list.isEmpty { everSpiked[n] = true }
+                    most = max(most, c); total += c
+                }
+                maxFiring += Double(most); fireCount += Double(total)
             }
-            var most = 0, total = 0
-            for (n, list) in r.spikes.enumerated() {
-                let c = list.reduce(0) { $0 + ($1 <= cutoff ? 1 : 0) }
-                if !list.isEmpty { everSpiked[n] = true }
-                most = max(most, c); total += c
-            }
-            maxFiring += Double(most); fireCount += Double(total)
         }
         let capable = (0..<net.neuronCount).filter { net.model(ofNeuron: $0).canSpike }
         let n = Double(samples.count)
@@ -180,27 +184,28 @@ public final class YinYangTrainer {
         var s = state
         let e = s.epochsDone + 1
         var rng = SplitMix64(seed: config.seed &* 0x2545F4914F6CDD1D &+ UInt64(e))
+        let train = data.train
         let order = rng.permutation(train.count)
         let batches = (order.count + config.batchSize - 1) / config.batchSize
-        let readout = YinYangTask.readout(config)
+        let readout = Classifier.readout(config)
         let cfg = config
         var lossSum = 0.0, correct = 0
         for b in 0..<batches {
             let idx = Array(order[b * config.batchSize..<min(order.count, (b + 1) * config.batchSize)])
             let net = try network(with: s.trainables)
-            let labels = idx.map { train[$0].label }
-            let (loss, grads, results) = try BatchEvaluator(network: net, threads: threads).lossAndGradient(idx.map { YinYangTask.encode(train[$0]) }, readout: readout) { i, r in
-                let ev = YinYangTask.evaluate(r, label: labels[i], config: cfg)
+            let labels = idx.map(train.label)
+            let (loss, grads, results) = try BatchEvaluator(network: net, threads: threads).lossAndGradient(idx.map(train.input), readout: readout) { i, r in
+                let ev = Classifier.evaluate(r, label: labels[i], config: cfg)
                 return (ev.loss, ev.cotangent)
             }
-            for (i, r) in results.enumerated() where YinYangTask.evaluate(r, label: labels[i], config: cfg).prediction == labels[i] { correct += 1 }
+            for (i, r) in results.enumerated() where Classifier.evaluate(r, label: labels[i], config: cfg).prediction == labels[i] { correct += 1 }
             lossSum += loss
             var g = (grads.weights + grads.parameters).map { $0 / Double(idx.count) }
             clipByGlobalNorm(&g, maxNorm: config.clip)
             s.optimizer.step(&s.trainables, g)
             progress(b + 1, batches)
         }
-        let val = try evaluate(network(with: s.trainables), on: validation)
+        let val = try evaluate(network(with: s.trainables), on: data.validation)
         if val.accuracy > s.bestValidationAccuracy {
             s.bestValidationAccuracy = val.accuracy
             s.bestEpoch = e
@@ -216,7 +221,7 @@ public final class YinYangTrainer {
 
     /// Test metrics of the best-validation model and the run summary.
     public func summary(_ s: TrainingCheckpoint) throws -> TrainingSummary {
-        let t = try evaluate(network(with: s.bestTrainables), on: test)
+        let t = try evaluate(network(with: s.bestTrainables), on: data.test)
         return TrainingSummary(test_accuracy: t.accuracy, best_epoch: s.bestEpoch, epochs: s.epochsDone, wall_seconds: s.wallSeconds,
                                validation_accuracy: s.bestValidationAccuracy, test: t, config: config, threads: threads)
     }

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+@testable import Eventax
+
+/// Writes a small MNIST-shaped data set of three stroke patterns (labels 0, 1, 2) as raw IDX files.
+private func writeToyMNIST(to dir: URL, train: Int, test: Int) throws {
+    func header(_ magic: UInt8, _ dims: [Int]) -> [UInt8] {
+        var h: [UInt8] = [0, 0, 0x08, magic]
+        for d in dims { h += [UInt8(d >> 24 & 255), UInt8(d >> 16 & 255), UInt8(d >> 8 & 255), UInt8(d & 255)] }
+        return h
+    }
+    var rng = TestRNG(99)
+    func images(_ n: Int) -> ([UInt8], [UInt8]) {
+        var px: [UInt8] = [], labels: [UInt8] = []
+        for k in 0..<n {
+            let label = k % 3
+            var img = [UInt8](repeating: 0, count: 784)
+            let offset = Int(rng.uniform(4, 9))
+            for a in 2..<26 {
+                for w in 0..<6 {  // strokes 6 pixels wide: ~140 spiking pixels, as in MNIST
+                    let (r, c) = label == 0 ? (offset + w, a) : label == 1 ? (a, offset + w) : (a, min(27, a + w))
+                    img[r * 28 + c] = UInt8(80 + Int(rng.uniform(0, 175)))
+                }
+            }
+            px += img; labels.append(UInt8(label))
+        }
+        return (px, labels)
+    }
+    let (trX, trY) = images(train), (teX, teY) = images(test)
+    try Data(header(3, [train, 28, 28]) + trX).write(to: dir.appendingPathComponent("train-images-idx3-ubyte"))
+    try Data(header(1, [train]) + trY).write(to: dir.appendingPathComponent("train-labels-idx1-ubyte"))
+    try Data(header(3, [test, 28, 28]) + teX).write(to: dir.appendingPathComponent("t10k-images-idx3-ubyte"))
+    try Data(header(1, [test]) + teY).write(to: dir.appendingPathComponent("t10k-labels-idx1-ubyte"))
+}
+
+@Suite struct MNISTTrainingTests {
+    @Test("MNIST task: 784-H-10 LIF with exp-integral readout learns a toy IDX data set")
+    func learnsToy() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-mnist-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try writeToyMNIST(to: dir, train: 180, test: 45)
+        var c = TrainingConfig.mnist(data: dir.path)
+        c.validationSize = 45; c.hidden = 24; c.batchSize = 27; c.epochs = 2; c.seed = 2; c.lr = 0.01
+        c.solver = "euler"; c.rtol = nil; c.dt = 0.25
+        let trainer = try Trainer(config: c, threads: 2)
+        #expect(trainer.data.train.count == 135 && trainer.data.validation.count == 45 && trainer.data.test.count == 45)
+        #expect(trainer.template.inputCount == 784 && trainer.template.outputs.count == 10)
+        var s = trainer.initialCheckpoint()
+        let before = try trainer.evaluate(trainer.template, on: trainer.data.validation)
+        for _ in 0..<c.epochs { s = try trainer.epoch(s) }
+        #expect(s.history.last!.validationLoss < before.loss)
+        #expect(s.bestValidationAccuracy > 0.8, "best validation \(s.bestValidationAccuracy), initial \(before.accuracy)")
+        let summary = try trainer.summary(s)
+        #expect(summary.test.accuracy > 0.8)
+    }
+
+    @Test("MNIST task: a missing data directory or file is a clear error")
+    func missingData() throws {
+        var c = TrainingConfig.mnist(data: nil)
+        #expect(throws: EventaxError.self) { try c.validate() }
+        c.data = "/nonexistent-eventax-dir"
+        do { _ = try Trainer(config: c, threads: 1); Issue.record("expected an error") } catch {
+            #expect("\(error)".contains("train-images-idx3-ubyte"), "\(error)")
+        }
+    }
+}
