@@ -4,7 +4,7 @@ import Foundation
 
 /// `eventax train`: training tasks.
 struct Train: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Train a network on a task.", subcommands: [TrainYinYang.self, TrainMNIST.self])
+    static let configuration = CommandConfiguration(abstract: "Train a network on a task.", subcommands: [TrainYinYang.self, TrainMNIST.self, TrainXOR.self])
 }
 
 /// Options shared by the classification tasks; unset options keep the task's defaults.
@@ -41,7 +41,8 @@ struct CommonTrainOptions: ParsableArguments {
         if let epochs { c.epochs = epochs }
         if let batchSize { c.batchSize = batchSize }
         if let hidden { c.hidden = hidden }
-        c.seed = seed; c.lr = lr
+        c.seed = seed
+        if let lr { c.lr = lr }
         c.solver = solver.lowercased(); c.dt = dt; c.rtol = rtol == 0 ? nil : rtol
         c.trainSubset = trainSubset; c.evalSubset = evalSubset
         c.wmean = wmean; c.wlim = wlim
@@ -96,6 +97,23 @@ struct TrainMNIST: ParsableCommand {
             base.validationSize = validationSize
             try runTraining(options.apply(to: base), options: options)
         }
+    }
+}
+
+/// `eventax train xor`: the delayed-memory XOR task with a recurrent EGRU layer.
+struct TrainXOR: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "xor",
+        abstract: "Train 32 recurrent EGRU units (no self-connections) with two LI readouts on delayed-memory XOR.",
+        discussion: """
+        9 input channels (value 0, value 1, cue); 5000/1000/1000 seeded trials of 100 ms; softmax over \
+        the exp-integral logit from the first cue spike to the end. Outputs as for `train yinyang`.
+        """)
+
+    @OptionGroup var options: CommonTrainOptions
+
+    func run() throws {
+        try reportingErrors { try runTraining(options.apply(to: TrainingConfig.xor()), options: options) }
     }
 }
 

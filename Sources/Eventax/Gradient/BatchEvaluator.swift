@@ -43,11 +43,16 @@ public final class BatchEvaluator: @unchecked Sendable {
 
     /// Forward simulations of every sample.
     public func forward(_ inputs: [[[Double]]], readout: ReadoutRequest) throws -> [SimulationResult] {
+        try forward(inputs, readouts: [ReadoutRequest](repeating: readout, count: inputs.count))
+    }
+
+    /// Forward simulations of every sample, each with its own readout request.
+    public func forward(_ inputs: [[[Double]]], readouts: [ReadoutRequest]) throws -> [SimulationResult] {
         let results = UnsafeMutableBufferPointer<SimulationResult?>.allocate(capacity: inputs.count)
         results.initialize(repeating: nil)
         defer { results.deallocate() }
         try forEachChunk(count: inputs.count) { c, sim in
-            for i in c * self.chunkSize..<min(inputs.count, (c + 1) * self.chunkSize) { results[i] = try sim.run(inputs[i], readout: readout) }
+            for i in c * self.chunkSize..<min(inputs.count, (c + 1) * self.chunkSize) { results[i] = try sim.run(inputs[i], readout: readouts[i]) }
         }
         return results.map { $0! }
     }
@@ -55,6 +60,13 @@ public final class BatchEvaluator: @unchecked Sendable {
     /// Forward and reverse passes of every sample: `cotangent(i, result)` gives sample i's loss and
     /// cotangent. Returns the summed loss, the summed gradients and the results.
     public func lossAndGradient(_ inputs: [[[Double]]], readout: ReadoutRequest,
+                                cotangent: @escaping @Sendable (Int, SimulationResult) -> (Double, Cotangent)) throws
+        -> (loss: Double, gradients: Gradients, results: [SimulationResult]) {
+        try lossAndGradient(inputs, readouts: [ReadoutRequest](repeating: readout, count: inputs.count), cotangent: cotangent)
+    }
+
+    /// ``lossAndGradient(_:readout:cotangent:)`` with one readout request per sample.
+    public func lossAndGradient(_ inputs: [[[Double]]], readouts: [ReadoutRequest],
                                 cotangent: @escaping @Sendable (Int, SimulationResult) -> (Double, Cotangent)) throws
         -> (loss: Double, gradients: Gradients, results: [SimulationResult]) {
         let chunks = (inputs.count + chunkSize - 1) / chunkSize
@@ -68,7 +80,7 @@ public final class BatchEvaluator: @unchecked Sendable {
             var loss = 0.0
             var sum = Gradients(network: net, inputShape: [])
             for i in c * self.chunkSize..<min(inputs.count, (c + 1) * self.chunkSize) {
-                let r = try sim.run(inputs[i], readout: readout)
+                let r = try sim.run(inputs[i], readout: readouts[i])
                 results[i] = r
                 let (l, ct) = cotangent(i, r)
                 loss += l

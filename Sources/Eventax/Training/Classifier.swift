@@ -57,6 +57,7 @@ public enum Classifier {
     /// The initial network (inputs-H-classes): the chosen model in both layers for TTFS, else a hidden layer of
     /// it followed by integrating LI readouts without bias.
     public static func initialNetwork(_ config: TrainingConfig) throws -> Network {
+        if config.task == "xor" { return try recurrentEGRU(config) }
         var rng = SplitMix64(seed: config.seed)
         var r = initRanges(config.neuron, task: config.task)
         if config.wmean != nil || config.wlim != nil {
@@ -84,6 +85,37 @@ public enum Classifier {
                                    solver: config.solverConfig, maxEvents: 2_000_000)
     }
 
+    /// The recurrent EGRU network of the delayed-memory XOR task: `hidden` units, every input to every
+    /// unit, all-to-all recurrence without self-connections, each unit to every integrating LI readout.
+    /// Initialization as Eventax's EGRU: weights N(0, 1)·scale (scale `wlim`, default 1; mean `wmean`,
+    /// default 0), biases N(mean, 0.1) around b_u = −2, b_r = 1, b_z = 0; readout weights U[−1, 1].
+    static func recurrentEGRU(_ config: TrainingConfig) throws -> Network {
+        var rng = SplitMix64(seed: config.seed)
+        let h = config.hidden, nIn = config.inputCount, scale = config.wlim ?? 1, mean = config.wmean ?? 0
+        func w3() -> [Double] { (0..<3).map { _ in mean + scale * rng.normal() } }
+        var synapses: [Synapse] = []
+        for c in 0..<nIn { for j in 0..<h { synapses.append(Synapse(from: .input(c), to: j, weight: w3())) } }
+        for i in 0..<h { for j in 0..<h where i != j { synapses.append(Synapse(from: .neuron(i), to: j, weight: w3())) } }
+        for i in 0..<h { for o in 0..<config.classes { synapses.append(Synapse(from: .neuron(i), to: h + o, weight: [rng.uniform(-1...1)])) } }
+        let bias = { (m: Double) in (0..<h).map { _ in m + 0.1 * rng.normal() } }
+        let units = PopulationSpec(EGRU(), count: h, parameters: ["tmem": [config.tmem], "tsyn": [config.tsyn], "b_u": bias(-2), "b_r": bias(1), "b_z": bias(0)])
+        let out = PopulationSpec(IntegratingLI(), count: config.classes, parameters: ["tmem": [config.tmem], "tsyn": [config.tsyn], "horizon": [config.tmax]])
+        return try Network(inputCount: nIn, populations: [units, out], synapses: synapses, outputs: Array(h..<h + config.classes),
+                           tmax: config.tmax, solver: config.solverConfig, maxEvents: 2_000_000)
+    }
+
+    /// Start of the readout window of an input: the first cue spike (channels 6–8) for the XOR task, else 0.
+    public static func windowStart(_ config: TrainingConfig, input: [[Double]]) -> Double {
+        config.task == "xor" ? (input[6...8].compactMap(\.first).min() ?? 0) : 0
+    }
+
+    /// The readout request of one input (the XOR task observes at the window start and the end).
+    public static func readout(_ config: TrainingConfig, input: [[Double]]) -> ReadoutRequest {
+        let start = windowStart(config, input: input)
+        guard start > 0, config.loss == .integral || config.loss == .expIntegral else { return readout(config) }
+        return ReadoutRequest(observationTimes: [start, config.tmax])
+    }
+
     /// The readout request for a loss.
     public static func readout(_ config: TrainingConfig) -> ReadoutRequest {
         switch config.loss {
@@ -93,8 +125,23 @@ public enum Classifier {
         }
     }
 
-    /// Loss, cotangent and predicted class of one simulated sample.
-    public static func evaluate(_ r: SimulationResult, label: Int, config: TrainingConfig) -> (loss: Double, cotangent: Cotangent, prediction: Int) {
+    /// Loss, cotangent and predicted class of one simulated sample. With a readout window starting at
+    /// `windowStart` > 0 (observations at the start and the end), the integral logits cover the
+    /// window only: ∫ₛᵀ v dt, and ∫ₛᵀ e^{−(t−s)/H} v dt = e^{s/H}·(E(T) − E(s)) with E the readout's
+    /// exp_area state (H its horizon, ``TrainingConfig/tmax``).
+    public static func evaluate(_ r: SimulationResult, label: Int, config: TrainingConfig, windowStart: Double = 0) -> (loss: Double, cotangent: Cotangent, prediction: Int) {
+        if windowStart > 0, config.loss == .integral || config.loss == .expIntegral {
+            let channel = config.loss == .integral ? 1 : 2
+            let scale = config.loss == .integral ? 1 : Foundation.exp(windowStart / config.tmax)
+            let logits = r.states.map { scale * ($0[1][channel] - $0[0][channel]) }
+            let (l, g) = softmaxCrossEntropy(logits: logits, label: label)
+            let ct = r.states.indices.map { o -> [[Double]] in
+                var start = [0.0, 0, 0], end = [0.0, 0, 0]
+                start[channel] = -scale * g[o]; end[channel] = scale * g[o]
+                return [start, end]
+            }
+            return (l, Cotangent(states: ct), logits.indices.max { logits[$0] < logits[$1] }!)
+        }
         switch config.loss {
         case .ttfs:
             let (l, ct) = TTFSCrossEntropy().lossAndCotangent(ttfs: r.ttfs, label: label, tmax: config.tmax)

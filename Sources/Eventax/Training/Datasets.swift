@@ -57,6 +57,13 @@ public struct TaskData: Sendable {
             train = LabeledSet.mnist(all, indices: tr).prefix(config.trainSubset)
             validation = LabeledSet.mnist(all, indices: va).prefix(config.evalSubset)
             test = LabeledSet.mnist(testSet, indices: Array(0..<testSet.count)).prefix(config.evalSubset)
+        case "xor":
+            func set(_ samples: [DelayedXORSample]) -> LabeledSet {
+                LabeledSet(count: samples.count, label: { samples[$0].label }, input: { samples[$0].input })
+            }
+            train = set(DelayedXOR.split(.train)).prefix(config.trainSubset)
+            validation = set(DelayedXOR.split(.validation)).prefix(config.evalSubset)
+            test = set(DelayedXOR.split(.test)).prefix(config.evalSubset)
         default:
             train = LabeledSet.yinYang(YinYang.generate(.train)).prefix(config.trainSubset)
             validation = LabeledSet.yinYang(YinYang.generate(.validation)).prefix(config.evalSubset)

@@ -18,6 +18,11 @@ public struct SplitMix64: Sendable, Codable {
     public mutating func uniform(_ range: ClosedRange<Double>) -> Double {
         range.lowerBound + (range.upperBound - range.lowerBound) * Double(next() >> 11) / Double(1 << 53)
     }
+    /// A standard normal deviate (Box–Muller).
+    public mutating func normal() -> Double {
+        let u1 = max(Double(next() >> 11) / Double(1 << 53), 1e-300), u2 = Double(next() >> 11) / Double(1 << 53)
+        return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
+    }
     /// A seeded Fisher–Yates shuffle of 0..<n.
     public mutating func permutation(_ n: Int) -> [Int] {
         var p = Array(0..<n)

@@ -147,15 +147,15 @@ public final class Trainer {
     /// Loss, accuracy and spike metrics of `net` on `samples` (simulated in blocks of 1024 to bound memory).
     public func evaluate(_ net: Network, on samples: LabeledSet) throws -> EvaluationMetrics {
         let evaluator = BatchEvaluator(network: net, threads: threads)
-        let readout = Classifier.readout(config)
         var loss = 0.0, correct = 0, maxFiring = 0.0, fireCount = 0.0, ttfsSum = 0.0, ttfsCount = 0
         var everSpiked = [Bool](repeating: false, count: net.neuronCount)
         for start in stride(from: 0, to: samples.count, by: 1024) {
             let idx = Array(start..<min(samples.count, start + 1024))
-            let results = try evaluator.forward(idx.map(samples.input), readout: readout)
-            for (i, r) in zip(idx, results) {
+            let inputs = idx.map(samples.input)
+            let results = try evaluator.forward(inputs, readouts: inputs.map { Classifier.readout(config, input: $0) })
+            for (k, (i, r)) in zip(idx, results).enumerated() {
                 let label = samples.label(i)
-                let e = Classifier.evaluate(r, label: label, config: config)
+                let e = Classifier.evaluate(r, label: label, config: config, windowStart: Classifier.windowStart(config, input: inputs[k]))
                 loss += e.loss
                 if e.prediction == label { correct += 1 }
                 var cutoff = Double.infinity
@@ -187,18 +187,19 @@ public final class Trainer {
         let train = data.train
         let order = rng.permutation(train.count)
         let batches = (order.count + config.batchSize - 1) / config.batchSize
-        let readout = Classifier.readout(config)
         let cfg = config
         var lossSum = 0.0, correct = 0
         for b in 0..<batches {
             let idx = Array(order[b * config.batchSize..<min(order.count, (b + 1) * config.batchSize)])
             let net = try network(with: s.trainables)
             let labels = idx.map(train.label)
-            let (loss, grads, results) = try BatchEvaluator(network: net, threads: threads).lossAndGradient(idx.map(train.input), readout: readout) { i, r in
-                let ev = Classifier.evaluate(r, label: labels[i], config: cfg)
+            let inputs = idx.map(train.input)
+            let starts = inputs.map { Classifier.windowStart(cfg, input: $0) }
+            let (loss, grads, results) = try BatchEvaluator(network: net, threads: threads).lossAndGradient(inputs, readouts: inputs.map { Classifier.readout(cfg, input: $0) }) { i, r in
+                let ev = Classifier.evaluate(r, label: labels[i], config: cfg, windowStart: starts[i])
                 return (ev.loss, ev.cotangent)
             }
-            for (i, r) in results.enumerated() where Classifier.evaluate(r, label: labels[i], config: cfg).prediction == labels[i] { correct += 1 }
+            for (i, r) in results.enumerated() where Classifier.evaluate(r, label: labels[i], config: cfg, windowStart: starts[i]).prediction == labels[i] { correct += 1 }
             lossSum += loss
             var g = (grads.weights + grads.parameters).map { $0 / Double(idx.count) }
             clipByGlobalNorm(&g, maxNorm: config.clip)

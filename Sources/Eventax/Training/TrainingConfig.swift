@@ -15,7 +15,8 @@ public enum LossKind: String, CaseIterable, Sendable, Codable {
 /// Everything that defines a training run. Defaults are the paper's Yin-Yang setup (Tables II/III);
 /// ``mnist(data:)`` gives the MNIST setup.
 public struct TrainingConfig: Codable, Sendable, Equatable {
-    /// The task: `yinyang` (generated, 5 inputs, 3 classes) or `mnist` (784 inputs, 10 classes; needs ``data``).
+    /// The task: `yinyang` (generated, 5 inputs, 3 classes), `mnist` (784 inputs, 10 classes; needs
+    /// ``data``) or `xor` (delayed-memory XOR: 9 inputs, 2 classes, recurrent EGRU).
     public var task = "yinyang"
     /// MNIST: the directory holding the four IDX files.
     public var data: String?
@@ -72,10 +73,25 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         return c
     }
 
+    /// The delayed-memory XOR setup (§IV-E): 32 fully recurrent EGRU units without self-connections,
+    /// all nine inputs to every unit, two integrating LI readouts, softmax over the exp-integral logit
+    /// from the first cue spike to the end of the 100 ms trial; batch 128, lr 0.01, 30 epochs (our choices).
+    public static func xor() -> TrainingConfig {
+        var c = TrainingConfig()
+        c.task = "xor"
+        c.neuron = "egru"; c.loss = .expIntegral; c.hidden = 32; c.batchSize = 128; c.lr = 0.01; c.epochs = 30
+        c.tmax = DelayedXOR.trial
+        // Eventax's EGRU defaults (tmem 20, tsyn 5) leave the units silent on three-spike volleys:
+        // the gate pre-activations decay before c reaches the threshold. Slower pre-activations
+        // (tsyn 20) and a faster cell (tmem 10) let a volley drive c across 0.5.
+        c.tmem = 10; c.tsyn = 20
+        return c
+    }
+
     /// Input channels of the task.
-    public var inputCount: Int { task == "mnist" ? MNISTDataset.pixelsPerImage : 5 }
+    public var inputCount: Int { task == "mnist" ? MNISTDataset.pixelsPerImage : task == "xor" ? DelayedXOR.channels : 5 }
     /// Classes of the task.
-    public var classes: Int { task == "mnist" ? 10 : 3 }
+    public var classes: Int { task == "mnist" ? 10 : task == "xor" ? 2 : 3 }
     /// Training samples available (before ``trainSubset``).
     public var trainAvailable: Int { task == "mnist" ? 60_000 - validationSize : 5000 }
 
@@ -86,14 +102,18 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
 
     /// Checks every field and names the offending one.
     public func validate() throws {
-        guard ["yinyang", "mnist"].contains(task) else { throw EventaxError.invalid(field: "task", "unknown task \"\(task)\" (known: yinyang, mnist)") }
+        guard ["yinyang", "mnist", "xor"].contains(task) else { throw EventaxError.invalid(field: "task", "unknown task \"\(task)\" (known: yinyang, mnist, xor)") }
+        if task == "xor" {
+            guard neuron == "egru" else { throw EventaxError.invalid(field: "--neuron", "the XOR task uses egru, got \"\(neuron)\"") }
+            guard loss == .expIntegral || loss == .integral else { throw EventaxError.invalid(field: "--loss", "the XOR task uses a state-based integral loss (exp-integral or integral), got \(loss.rawValue)") }
+        }
         if task == "mnist" {
             guard data != nil else { throw EventaxError.invalid(field: "--data", "MNIST needs the directory of its IDX files") }
             guard (1..<60_000).contains(validationSize) else { throw EventaxError.invalid(field: "--validation-size", "must be in 1...59999, got \(validationSize)") }
         }
         if let n = evalSubset, n < 1 { throw EventaxError.invalid(field: "--eval-subset", "must be ≥ 1, got \(n)") }
         guard tmax.isFinite, tmax > 0 else { throw EventaxError.invalid(field: "--tmax", "must be a finite number > 0, got \(tmax)") }
-        guard ["lif", "qif", "eif", "izhikevich"].contains(neuron) else { throw EventaxError.invalid(field: "--neuron", "unknown model \"\(neuron)\" (known: lif, qif, eif, izhikevich)") }
+        guard ["lif", "qif", "eif", "izhikevich"].contains(neuron) || task == "xor" else { throw EventaxError.invalid(field: "--neuron", "unknown model \"\(neuron)\" (known: lif, qif, eif, izhikevich)") }
         guard epochs >= 1 else { throw EventaxError.invalid(field: "--epochs", "must be ≥ 1, got \(epochs)") }
         guard batchSize >= 1 else { throw EventaxError.invalid(field: "--batch-size", "must be ≥ 1, got \(batchSize)") }
         guard learningRate.isFinite, learningRate > 0 else { throw EventaxError.invalid(field: "--lr", "must be a finite number > 0, got \(learningRate)") }
