@@ -1,8 +1,9 @@
 extension Simulator {
     /// The reverse pass of the last ``run(_:readout:)``: the vector–Jacobian product of the
-    /// readouts with `cotangent`, w.r.t. every weight, every learnable neuron parameter and every
-    /// input spike time. It replays exactly the forward computation — solver steps, spike times
-    /// (implicit function theorem), jumps and resets — in reverse order of commitment.
+    /// readouts with `cotangent`, w.r.t. every weight, every learnable neuron parameter, every
+    /// synaptic and axonal delay and every input spike time. It replays exactly the forward
+    /// computation — solver steps, spike times (implicit function theorem), jumps and resets — in
+    /// reverse order of commitment.
     public func gradient(_ cotangent: Cotangent) throws -> Gradients {
         guard hasRun else { throw EventaxError.invalid(field: "gradient", "call run(_:readout:) successfully before gradient(_:)") }
         let net = network
@@ -104,13 +105,18 @@ extension Simulator {
                                     cursor[n] = r - 1
                                     applyTaps(n, downTo: r - 1)
                                 }
+                                // T = t_source + max(0, d_s) (+ max(0, axonal d_m) for a neuron m): T̄ goes to
+                                // the source time and to each delay not clamped (zero gradient below 0).
                                 let src = Int(d.source)
                                 if src >= 0 {
                                     spikes[src].tbar += Tbar
+                                    let m = Int(spikes[src].neuron)
+                                    if net.axonalDelays[m] >= 0 { grads.axonalDelays[m] += Tbar }
                                 } else {
                                     let ins = inputSpikes[-src - 1]
                                     grads.inputs[Int(ins.channel)][Int(ins.index)] += Tbar
                                 }
+                                if net.delays[s] >= 0 { grads.delays[s] += Tbar }
                             } else {
                                 let sid = Int(-entry - 1)
                                 let n = Int(spikes[sid].neuron), r = Int(spikes[sid].record)

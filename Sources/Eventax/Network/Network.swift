@@ -38,7 +38,9 @@ public struct Synapse: Sendable {
     public var target: Int
     /// The weight components (as many as the target model's `weightsPerSynapse`).
     public var weight: [Double]
-    /// The synapse's transmission delay (≥ 0).
+    /// The synapse's transmission delay. The simulation uses max(0, `delay`) (plus the source
+    /// neuron's axonal delay, see ``Network/axonalDelays``); a negative value acts as 0 and gets a
+    /// zero gradient, as in Eventax, where delays are trainable values clamped at 0.
     public var delay: Double
 
     /// A synapse.
@@ -59,7 +61,11 @@ struct Population: Sendable {
 
 /// A spiking network: populations of neurons, synapses with weights, inputs and outputs, and the
 /// simulation settings. Immutable during a simulation; training replaces weights and parameters
-/// through ``withWeights(_:parameters:)``.
+/// through ``withWeights(_:parameters:)`` and delays through ``withDelays(synaptic:axonal:)``.
+///
+/// Delays: a spike of neuron m at time t reaches the target of synapse s (from m) at
+/// t + max(0, `delays[s]`) + max(0, `axonalDelays[m]`); an input spike at t reaches it at
+/// t + max(0, `delays[s]`). Deliveries at or after ``tmax`` are dropped.
 public struct Network: Sendable {
     /// Number of input channels.
     public let inputCount: Int
@@ -79,6 +85,14 @@ public struct Network: Sendable {
     public let weights: [Double]
     /// All neuron parameters, neuron by neuron (each neuron its model's parameter list).
     public let parameters: [Double]
+    /// The synaptic delays as given (the ``Synapse/delay`` of each synapse, in the order of
+    /// ``synapses``); the simulation uses max(0, d). Same layout as ``Gradients/delays``.
+    public let delays: [Double]
+    /// The axonal delays as given, one per neuron (global index): added to every outgoing synapse
+    /// of the neuron, clamped like synaptic delays (max(0, d)). Input channels have none: an axonal
+    /// delay of an input channel would be a shift of its spike times, whose gradients are
+    /// ``Gradients/inputs``. Same layout as ``Gradients/axonalDelays``.
+    public let axonalDelays: [Double]
 
     @usableFromInline let populations: [Population]
     @usableFromInline let populationOf: [Int32]
@@ -93,7 +107,8 @@ public struct Network: Sendable {
     /// Synapses by source: inputs first, then neurons. `outStart[s]..<outStart[s+1]` index `outSynapse`.
     @usableFromInline let outStart: [Int]
     @usableFromInline let outSynapse: [Int32]
-    /// Target and delay of each synapse (flat copies for the event loop).
+    /// Target and effective delay of each synapse (flat copies for the event loop): the delay is
+    /// max(0, synaptic) + max(0, axonal of the source neuron), exactly 0 when neither is positive.
     @usableFromInline let synapseTarget: [Int32]
     @usableFromInline let synapseDelay: [Double]
     /// Per target neuron, its distinct presynaptic neurons: `inNeuronStart[n]..<inNeuronStart[n+1]`
@@ -106,8 +121,10 @@ public struct Network: Sendable {
     @usableFromInline let scratchBytes: Int
 
     /// Builds and validates a network. Every error names the offending field and value.
+    /// `axonalDelays`: one per neuron, or empty for none (all 0); see ``axonalDelays``.
     public init(inputCount: Int, populations specs: [PopulationSpec], synapses: [Synapse], outputs: [Int],
-                tmax: Double, solver: SolverConfig = SolverConfig(), maxEvents: Int = 1_000_000) throws {
+                tmax: Double, solver: SolverConfig = SolverConfig(), maxEvents: Int = 1_000_000,
+                axonalDelays: [Double] = []) throws {
         guard inputCount >= 0 else { throw EventaxError.invalid(field: "inputs", "must be ≥ 0, got \(inputCount)") }
         guard tmax.isFinite, tmax > 0 else { throw EventaxError.invalid(field: "tmax", "must be a finite number > 0, got \(tmax)") }
         guard maxEvents > 0 else { throw EventaxError.invalid(field: "maxEvents", "must be > 0, got \(maxEvents)") }
@@ -201,7 +218,7 @@ public struct Network: Sendable {
                 throw EventaxError.invalid(field: "\(field).weight", "has \(syn.weight.count) components, the target model needs \(wps)")
             }
             for v in syn.weight where !v.isFinite { throw EventaxError.invalid(field: "\(field).weight", "must be finite, got \(v)") }
-            guard syn.delay.isFinite, syn.delay >= 0 else { throw EventaxError.invalid(field: "\(field).delay", "must be finite and ≥ 0, got \(syn.delay)") }
+            guard syn.delay.isFinite else { throw EventaxError.invalid(field: "\(field).delay", "must be finite, got \(syn.delay)") }
             wOff.append(w.count)
             w += syn.weight
             bySource[src].append(Int32(s))
@@ -213,14 +230,30 @@ public struct Network: Sendable {
         for list in bySource { start.append(start.last! + list.count) }
         self.outStart = start
         self.outSynapse = bySource.flatMap { $0 }
+        guard axonalDelays.isEmpty || axonalDelays.count == nNeurons else {
+            throw EventaxError.invalid(field: "axonalDelays", "has \(axonalDelays.count) values, expected one per neuron (\(nNeurons)) or none")
+        }
+        for (m, d) in axonalDelays.enumerated() where !d.isFinite {
+            throw EventaxError.invalid(field: "axonalDelays[\(m)]", "must be finite, got \(d)")
+        }
+        let axonal = axonalDelays.isEmpty ? [Double](repeating: 0, count: nNeurons) : axonalDelays
+        self.delays = synapses.map(\.delay)
+        self.axonalDelays = axonal
         self.synapseTarget = synapses.map { Int32($0.target) }
-        self.synapseDelay = synapses.map(\.delay)
+        // Effective delays: 0 + 0 stays exactly 0, so delay-free synapses keep the immediate path.
+        let effective = synapses.map { syn -> Double in
+            let d = syn.delay > 0 ? syn.delay : 0
+            guard case .neuron(let m) = syn.source, axonal[m] > 0 else { return d }
+            return d + axonal[m]
+        }
+        self.synapseDelay = effective
         var fromNeurons = [[Int32: Double]](repeating: [:], count: nNeurons)
         var minInput = [Double](repeating: .infinity, count: nNeurons)
-        for syn in synapses {
+        for (s, syn) in synapses.enumerated() {
+            let d = effective[s]
             switch syn.source {
-            case .input: minInput[syn.target] = min(minInput[syn.target], syn.delay)
-            case .neuron(let m): fromNeurons[syn.target][Int32(m)] = min(fromNeurons[syn.target][Int32(m)] ?? .infinity, syn.delay)
+            case .input: minInput[syn.target] = min(minInput[syn.target], d)
+            case .neuron(let m): fromNeurons[syn.target][Int32(m)] = min(fromNeurons[syn.target][Int32(m)] ?? .infinity, d)
             }
         }
         var iStart = [0], iSource: [Int32] = [], iDelay: [Double] = []
@@ -234,7 +267,8 @@ public struct Network: Sendable {
         self.minInputDelay = minInput
     }
 
-    /// The same network with new weights and neuron parameters (as laid out in ``weights`` and ``parameters``).
+    /// The same network with new weights and neuron parameters (as laid out in ``weights`` and
+    /// ``parameters``); synaptic and axonal delays are kept.
     public func withWeights(_ weights: [Double], parameters: [Double]) throws -> Network {
         guard weights.count == self.weights.count else { throw EventaxError.invalid(field: "weights", "has \(weights.count) values, expected \(self.weights.count)") }
         guard parameters.count == self.parameters.count else { throw EventaxError.invalid(field: "parameters", "has \(parameters.count) values, expected \(self.parameters.count)") }
@@ -252,8 +286,64 @@ public struct Network: Sendable {
             }
             specs[pi].parameters = dict
         }
-        return try Network(inputCount: inputCount, populations: specs, synapses: syn, outputs: outputs, tmax: tmax, solver: solver, maxEvents: maxEvents)
+        return try Network(inputCount: inputCount, populations: specs, synapses: syn, outputs: outputs, tmax: tmax, solver: solver,
+                           maxEvents: maxEvents, axonalDelays: axonalDelays)
     }
+
+    /// The same network with new delays: `synaptic` one per synapse (layout of ``delays``),
+    /// `axonal` one per neuron (layout of ``axonalDelays``); `nil` keeps the current ones.
+    /// Values must be finite. They are stored as given and clamped at 0 by the simulation (the
+    /// effective delay is max(0, d)), as Eventax does: the gradient of a delay is zero below 0, and
+    /// at exactly 0 it is the right derivative (so a delay at 0 can grow again). To project onto
+    /// d ≥ 0 instead, pass `d.map { max(0, $0) }`.
+    public func withDelays(synaptic: [Double]? = nil, axonal: [Double]? = nil) throws -> Network {
+        var syn = synapses
+        if let synaptic {
+            guard synaptic.count == synapses.count else {
+                throw EventaxError.invalid(field: "delays", "has \(synaptic.count) values, expected one per synapse (\(synapses.count))")
+            }
+            for (s, d) in synaptic.enumerated() {
+                guard d.isFinite else { throw EventaxError.invalid(field: "delays[\(s)]", "must be finite, got \(d)") }
+                syn[s].delay = d
+            }
+        }
+        if let axonal {
+            guard axonal.count == neuronCount else {
+                throw EventaxError.invalid(field: "axonalDelays", "has \(axonal.count) values, expected one per neuron (\(neuronCount))")
+            }
+            for (m, d) in axonal.enumerated() where !d.isFinite {
+                throw EventaxError.invalid(field: "axonalDelays[\(m)]", "must be finite, got \(d)")
+            }
+        }
+        return try Network(inputCount: inputCount, populations: populations.map(\.spec), synapses: syn, outputs: outputs, tmax: tmax,
+                           solver: solver, maxEvents: maxEvents, axonalDelays: axonal ?? axonalDelays)
+    }
+
+    /// `count` delays drawn uniformly from [0, `limit`) with a ``SplitMix64`` seeded by `seed`: the
+    /// initialization Eventax uses for `dlim` (synaptic) and `axonal_dlim` (axonal delays), there
+    /// over a dense source × target matrix, here one value per synapse or per neuron.
+    public static func randomDelays(count: Int, limit: Double, seed: UInt64) throws -> [Double] {
+        guard count >= 0 else { throw EventaxError.invalid(field: "count", "must be ≥ 0, got \(count)") }
+        guard limit.isFinite, limit >= 0 else { throw EventaxError.invalid(field: "limit", "must be finite and ≥ 0, got \(limit)") }
+        var rng = SplitMix64(seed: seed)
+        return (0..<count).map { _ in rng.uniform(0...limit) }
+    }
+
+    /// The same network with random delays (see ``randomDelays(count:limit:seed:)``): synaptic
+    /// delays uniform in [0, `synapticLimit`), axonal delays uniform in [0, `axonalLimit`); a `nil`
+    /// limit keeps those delays. The two draws use different streams derived from `seed`.
+    public func withRandomDelays(synapticLimit: Double? = nil, axonalLimit: Double? = nil, seed: UInt64) throws -> Network {
+        let syn = try synapticLimit.map { try Network.randomDelays(count: synapses.count, limit: $0, seed: seed) }
+        let ax = try axonalLimit.map { try Network.randomDelays(count: neuronCount, limit: $0, seed: seed &* 0x2545F4914F6CDD1D &+ 1) }
+        return try withDelays(synaptic: syn, axonal: ax)
+    }
+
+    /// The delay with which spikes through synapse `s` arrive: max(0, synaptic) plus, for a neuron
+    /// source, max(0, its axonal delay).
+    public func effectiveDelay(ofSynapse s: Int) -> Double { synapseDelay[s] }
+
+    /// True when some synapse has a positive effective delay.
+    public var hasDelays: Bool { synapseDelay.contains { $0 > 0 } }
 
     /// The model of neuron `i`.
     public func model(ofNeuron i: Int) -> any NeuronModel { populations[Int(populationOf[i])].spec.model }

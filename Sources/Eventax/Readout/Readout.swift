@@ -60,11 +60,18 @@ public struct Gradients: Sendable {
     public var parameters: [Double]
     /// Per input channel, per input spike (same shape as the input).
     public var inputs: [[Double]]
+    /// Synaptic delays, one per synapse (layout of ``Network/delays``). Zero for a delay below 0
+    /// (clamped); at exactly 0, the right derivative.
+    public var delays: [Double]
+    /// Axonal delays, one per neuron (layout of ``Network/axonalDelays``), with the same clamping rule.
+    public var axonalDelays: [Double]
 
-    /// Adds the weight and parameter gradients of `other` (input gradients are per sample and not summed).
+    /// Adds the weight, parameter and delay gradients of `other` (input gradients are per sample and not summed).
     public mutating func add(_ other: Gradients) {
         for k in weights.indices { weights[k] += other.weights[k] }
         for k in parameters.indices { parameters[k] += other.parameters[k] }
+        for k in delays.indices { delays[k] += other.delays[k] }
+        for k in axonalDelays.indices { axonalDelays[k] += other.axonalDelays[k] }
     }
 
     /// Zero gradients shaped for `network` and input shape.
@@ -72,5 +79,7 @@ public struct Gradients: Sendable {
         weights = [Double](repeating: 0, count: network.weights.count)
         parameters = [Double](repeating: 0, count: network.learnableTotal)
         inputs = inputShape.map { [Double](repeating: 0, count: $0) }
+        delays = [Double](repeating: 0, count: network.synapses.count)
+        axonalDelays = [Double](repeating: 0, count: network.neuronCount)
     }
 }
