@@ -13,7 +13,7 @@ final class KernelOps: Sendable {
     @usableFromInline let observableCount: Int
     @usableFromInline let initialState: @Sendable (_ p: P, _ u: P) -> Void
     @usableFromInline let condition: @Sendable (_ u: P, _ p: P) -> Double
-    @usableFromInline let extend: @Sendable (inout NeuronRuntime, inout NeuronTape, _ u: P, _ p: P, _ tmax: Double, _ horizon: Double, _ maxSteps: Int, S) throws -> Bool
+    @usableFromInline let extend: @Sendable (inout NeuronRuntime, inout NeuronTape, _ u: P, _ p: P, _ tmax: Double, _ horizon: Double, _ clip: Bool, _ maxSteps: Int, S) throws -> Bool
     @usableFromInline let rollback: @Sendable (_ T: Double, inout NeuronRuntime, inout NeuronTape, _ u: P, _ p: P, S) -> Void
     @usableFromInline let jump: @Sendable (_ u: P, _ w: P, _ p: P) -> Void
     @usableFromInline let reset: @Sendable (_ u: P, _ p: P) -> Void
@@ -33,7 +33,7 @@ final class KernelOps: Sendable {
         observableCount = k.nObs
         initialState = { k.initialState($0, $1) }
         condition = { k.condition($0, $1) }
-        extend = { try k.extend(&$0, &$1, $2, $3, tmax: $4, horizon: $5, maxSteps: $6, $7) }
+        extend = { try k.extend(&$0, &$1, $2, $3, tmax: $4, horizon: $5, clipAtHorizon: $6, maxSteps: $7, $8) }
         rollback = { k.rollback(to: $0, &$1, &$2, $3, $4, $5) }
         jump = { k.model.inputJump(Vars($0), Vars($1), Vars($2)) }
         reset = { k.model.reset(Vars($0), Vars($1)) }

@@ -109,7 +109,8 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: Sendable where L.Scalar 
     /// state the state at the spike), reaches `tmax`, or starts a step at or after `horizon`.
     @inlinable
     func extend(_ rt: inout NeuronRuntime, _ tape: inout NeuronTape, _ u: UnsafeMutablePointer<Double>,
-                _ p: UnsafeMutablePointer<Double>, tmax: Double, horizon: Double, maxSteps: Int, _ scratch: UnsafeMutableRawPointer) throws -> Bool {
+                _ p: UnsafeMutablePointer<Double>, tmax: Double, horizon: Double, clipAtHorizon: Bool = false, maxSteps: Int,
+                _ scratch: UnsafeMutableRawPointer) throws -> Bool {
         let fs = scratch + doubleOffset  // Double stages live here; root finding uses the front
         let k = fs.assumingMemoryBound(to: Double.self)
         let out = k + (tab.s + 1) * n, err = out + n
@@ -118,7 +119,14 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: Sendable where L.Scalar 
             if rt.t >= horizon { return false }
             var h = adaptive == nil ? dt : rt.hProp
             var kind = RecordKind.regular
+            var end = tmax
             if rt.t + h >= tmax { h = tmax - rt.t; kind = .clippedConstant }
+            if clipAtHorizon && horizon < tmax && rt.t + h >= horizon {
+                // The step ends where a delivery certainly arrives; that delivery's rollback marks
+                // it `.clipped` (its size then depends on the delivery time), exactly as if the
+                // step had overshot and been cut back, without computing the overshooting step.
+                h = horizon - rt.t; kind = .clippedConstant; end = horizon
+            }
             var hNext = dt, errNorm = 0.0
             if let ad = adaptive {
                 while true {
@@ -177,7 +185,7 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: Sendable where L.Scalar 
                 rt.gPrev = g1
             }
             for q in 0..<n { u[q] = out[q] }
-            rt.t = kind == .clippedConstant ? tmax : rt.t + h
+            rt.t = kind == .clippedConstant ? end : rt.t + h
             rt.hProp = hNext; rt.errPrev = max(errNorm, 1e-10)
         }
         if rt.t >= tmax { rt.done = true }

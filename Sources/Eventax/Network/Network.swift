@@ -118,6 +118,9 @@ public struct Network: Sendable {
     @usableFromInline let inNeuronDelay: [Double]
     /// Per target neuron, the smallest delay of its synapses from input channels (+∞: none).
     @usableFromInline let minInputDelay: [Double]
+    /// Per neuron: whether every input channel reaches it without delay (then each input spike is
+    /// certainly delivered to it at its own time, and its steps may end there).
+    @usableFromInline let receivesEveryInput: [Bool]
     @usableFromInline let scratchBytes: Int
 
     /// Builds and validates a network. Every error names the offending field and value.
@@ -249,10 +252,13 @@ public struct Network: Sendable {
         self.synapseDelay = effective
         var fromNeurons = [[Int32: Double]](repeating: [:], count: nNeurons)
         var minInput = [Double](repeating: .infinity, count: nNeurons)
+        var undelayedChannels = [Set<Int>](repeating: [], count: nNeurons)
         for (s, syn) in synapses.enumerated() {
             let d = effective[s]
             switch syn.source {
-            case .input: minInput[syn.target] = min(minInput[syn.target], d)
+            case .input(let c):
+                minInput[syn.target] = min(minInput[syn.target], d)
+                if d == 0 { undelayedChannels[syn.target].insert(c) }
             case .neuron(let m): fromNeurons[syn.target][Int32(m)] = min(fromNeurons[syn.target][Int32(m)] ?? .infinity, d)
             }
         }
@@ -265,6 +271,7 @@ public struct Network: Sendable {
         self.inNeuronSource = iSource
         self.inNeuronDelay = iDelay
         self.minInputDelay = minInput
+        self.receivesEveryInput = undelayedChannels.map { inputCount > 0 && $0.count == inputCount }
     }
 
     /// The same network with new weights and neuron parameters (as laid out in ``weights`` and

@@ -231,8 +231,9 @@ public final class Simulator {
                             horizon = min(horizon, certain[Int(net.inNeuronSource[k])] + net.inNeuronDelay[k])
                         }
                         let safe = horizon > runtime[n].t
+                        let clip = safe && horizon == inputLimit && net.receivesEveryInput[n]
                         let spiked = try ops.extend(&runtime[n], &tapes[n], state + net.stateOffset[n], params + net.parameterOffset[n],
-                                                    net.tmax, safe ? horizon : .infinity, safe ? safeChunkSteps : chunkSteps, scratch)
+                                                    net.tmax, safe ? horizon : .infinity, clip, safe ? safeChunkSteps : chunkSteps, scratch)
                         if safe { certain[n] = max(certain[n], min(runtime[n].t, horizon)) }
                         steps += tapes[n].count - before
                         if steps > maxSteps { throw EventaxError.integration("more than \(maxSteps) solver steps in one simulation (maxSteps)") }
