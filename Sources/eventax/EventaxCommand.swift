@@ -7,6 +7,6 @@ struct EventaxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eventax",
         abstract: "Event-based neural networks with exact gradients.",
-        subcommands: [Run.self, Train.self, Evaluate.self, Plot.self, DataCommand.self, Bench.self]
+        subcommands: [Run.self, Train.self, Evaluate.self, Plot.self, DataCommand.self, Bench.self, Table.self]
     )
 }

@@ -4,7 +4,7 @@ import Foundation
 
 /// `eventax train`: training tasks.
 struct Train: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Train a network on a task.", subcommands: [TrainYinYang.self, TrainMNIST.self, TrainXOR.self])
+    static let configuration = CommandConfiguration(abstract: "Train a network on a task.", subcommands: [TrainYinYang.self, TrainMNIST.self, TrainXOR.self, TrainRegression.self])
 }
 
 /// Options shared by the classification tasks; unset options keep the task's defaults.

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Eventax
+import Foundation
+
+/// `eventax table`: the paper's Table IV from training runs.
+struct Table: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Collect (and optionally train) the Yin-Yang runs of the paper's Table IV into a markdown table.",
+        discussion: """
+        For every model (lif, qif, eif, izhikevich) and loss (ttfs, max, integral, exp-integral) and \
+        seeds 0..<N it reads RUNS/yinyang-MODEL-LOSS-seedS/summary.json — the default output folders \
+        of `eventax train yinyang` — and, with --train, first trains the missing runs with the \
+        paper's defaults. Each cell is mean ± std (median) over the seeds found; the table, the \
+        commands and the summed wall time go to OUT (atomically).
+        """)
+
+    @Option(help: "Folder holding the runs.") var runs = "runs"
+    @Option(help: "Seeds per cell.") var seeds = 5
+    @Option(help: "Epochs for runs trained with --train.") var epochs = 100
+    @Option(help: "Models (comma-separated).") var models = "lif,qif,eif,izhikevich"
+    @Option(help: "Losses (comma-separated).") var losses = "ttfs,max,integral,exp-integral"
+    @Option(help: "Markdown output.") var out = "docs/results/yinyang-table-iv.md"
+    @Flag(help: "Train the runs whose summary.json is missing (can take hours).") var train = false
+    @Option(help: "Worker threads for --train.") var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    /// The paper's median test accuracies (Table IV), for the comparison column.
+    static let paper: [String: [String: Double]] = [
+        "lif": ["ttfs": 90.90, "max": 95.20, "integral": 96.70, "exp-integral": 97.10],
+        "qif": ["ttfs": 98.70, "max": 98.60, "integral": 99.30, "exp-integral": 99.10],
+        "eif": ["ttfs": 97.20, "max": 98.10, "integral": 97.80, "exp-integral": 97.70],
+        "izhikevich": ["ttfs": 97.10, "max": 97.70, "integral": 98.10, "exp-integral": 98.10],
+    ]
+
+    func run() throws {
+        try reportingErrors {
+            guard seeds >= 1 else { throw CLIError(description: "--seeds: must be ≥ 1, got \(seeds)") }
+            let modelList = models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            let lossList = try losses.split(separator: ",").map { name -> LossKind in
+                guard let l = LossKind(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                    throw CLIError(description: "--losses: unknown loss \"\(name)\" (known: ttfs, max, integral, exp-integral)")
+                }
+                return l
+            }
+            func stats(_ xs: [Double]) -> String {
+                guard !xs.isEmpty else { return "—" }
+                let mean = xs.reduce(0, +) / Double(xs.count)
+                let std = (xs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(xs.count)).squareRoot()
+                let s = xs.sorted(), m = s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+                return String(format: "%.2f ± %.2f (%.2f)", mean, std, m)
+            }
+            var rows: [String] = []
+            var wall = 0.0, missing: [String] = []
+            for model in modelList {
+                for loss in lossList {
+                    var acc: [Double] = [], maxF: [Double] = [], dead: [Double] = [], fire: [Double] = [], ttfs: [Double] = []
+                    for seed in 0..<seeds {
+                        let dir = "\(runs)/yinyang-\(model)-\(loss.rawValue)-seed\(seed)"
+                        let path = dir + "/summary.json"
+                        if !FileManager.default.fileExists(atPath: path) && train {
+                            var c = TrainingConfig()
+                            c.neuron = model; c.loss = loss; c.seed = UInt64(seed); c.epochs = epochs
+                            let options = try CommonTrainOptions.parse(["--out", dir, "--threads", "\(threads)"])
+                            print("training \(dir)")
+                            try runTraining(c, options: options)
+                        }
+                        guard let data = FileManager.default.contents(atPath: path) else { missing.append(dir); continue }
+                        let s = try withFileContext(path) { try JSONDecoder().decode(TrainingSummary.self, from: data) }
+                        acc.append(100 * s.test_accuracy); maxF.append(s.test.maxFiring); dead.append(Double(s.test.deadNeurons))
+                        fire.append(s.test.fireCount); if let t = s.test.meanTTFS { ttfs.append(t) }
+                        wall += s.wall_seconds
+                    }
+                    let paper = Self.paper[model]?[loss.rawValue].map { String(format: "%.2f", $0) } ?? "—"
+                    rows.append("| \(model) | \(loss.rawValue) | \(acc.count) | \(stats(acc)) | \(paper) | \(stats(maxF)) | \(stats(dead)) | \(stats(fire)) | \(stats(ttfs)) |")
+                }
+            }
+            var md = "# Yin-Yang: Table IV of the Eventax paper, reproduced\n\n"
+            md += "Generated by `eventax table --runs \(runs) --seeds \(seeds)` from the runs' `summary.json` files "
+            md += "(each trained with `eventax train yinyang --neuron MODEL --loss LOSS --seed S --epochs \(epochs)`, the paper's defaults otherwise). "
+            md += "Cells: mean ± std (median) over the seeds found; test metrics at the best-validation epoch. "
+            md += String(format: "Summed training wall time: %.0f s.\n\n", wall)
+            md += "| model | loss | seeds | test accuracy (%) | paper median | max firing | dead neurons | fire count | mean TTFS (ms) |\n"
+            md += "|---|---|---|---|---|---|---|---|---|\n"
+            md += rows.joined(separator: "\n") + "\n"
+            if !missing.isEmpty { md += "\nMissing runs (\(missing.count)): " + missing.map { "`\($0)`" }.joined(separator: ", ") + "\n" }
+            md += "\nThe multi-compartment row of the paper is not produced: that model is not built yet.\n"
+            let url = URL(fileURLWithPath: out)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try writeAtomically(Data(md.utf8), to: out)
+            print(md)
+        }
+    }
+}
