@@ -10,13 +10,17 @@ struct Run: ParsableCommand {
         Prints {"ttfs": [t or null per output neuron], "spikes": [[t, …] per neuron, all layers in \
         order], "states": [output][time][channel] (with --observe), "gradients": {"weights": \
         [layer][pre][post], "bias": [layer][neuron], "inputs": [channel][spike]} (with --cotangent)}.
+        NETWORK.json is a layered file, a general-format file ("format": "general": populations, \
+        dense, masked or sparse connections, delays; see docs/network-format.md) or a training \
+        checkpoint. For a general file, gradients.weights has one entry per connection, shaped like \
+        its weights or synapses, and gradients.parameters one {name: [neuron]} object per population.
         A cotangent file holds {"ttfs": [per output], "states": [output][time][channel], \
         "spikes": [neuron][spike]}; every part is optional.
         On an error, prints "error: <message>" on stderr and exits with status 1.
         """
     )
 
-    @Argument(help: ArgumentHelp("The network file (JSON).", valueName: "NETWORK.json"))
+    @Argument(help: ArgumentHelp("The network file (JSON, layered or general format).", valueName: "NETWORK.json"))
     var network: String
 
     @Argument(help: ArgumentHelp("The input file: {\"spikes\": [[t, …] per input channel]}.", valueName: "INPUT.json"))

@@ -1,5 +1,12 @@
 import Foundation
-/// A layered network described by a JSON file:
+
+/// A network described by a JSON file. Two formats share the file type, told apart by the
+/// top-level `format` key: the layered format below (no `format`, or `"format": "layered"`), and
+/// the general format (`"format": "general"`: populations, dense/masked/sparse connections,
+/// delays, explicit outputs; see ``init(generalJSON:)`` and `docs/network-format.md`). A
+/// training checkpoint is read as its best-validation layered network.
+///
+/// The layered format:
 ///
 ///     {"neuron": {"model": "lif", "tmem": 20, "tsyn": 5, "thresh": 1, "vreset": 0},
 ///      "inputs": 3, "layers": [4, 2], "weights": [W0, W1], "bias": [b0, b1], "tmax": 30,
@@ -20,24 +27,40 @@ import Foundation
 ///   `dopri5`; default `rk4`), `dt` (default 0.05) and `rtol`/`atol`; giving either tolerance makes
 ///   the steps adaptive (defaults 1e-6 and 1e-9).
 /// - `maxEvents` (optional): an integer > 0 (default 1 000 000).
+/// - `format` (optional): `"layered"`; `version` (optional): 1.
 ///
 /// Unknown keys are rejected, and every error names the offending field, e.g.
 /// `weights[1][3]: has 5 entries, expected 2` or `neuron.tmem: must be > 0, got -1`.
 public struct NetworkFile: Sendable {
-    /// The built network (neurons numbered layer by layer; the last layer is the output).
+    /// The two layouts of a network file.
+    public enum Format: String, Sendable {
+        /// Fully connected layers (`inputs`, `layers`, `weights`, …).
+        case layered
+        /// Populations and connection blocks (`"format": "general"`).
+        case general
+    }
+
+    /// The built network (neurons numbered layer by layer, or population by population; for a
+    /// layered file the last layer is the output).
     public let network: Network
-    /// The number of neurons in each layer.
+    /// The number of neurons in each layer (general format: in each population).
     public let layerSizes: [Int]
-    /// The model name of each layer, as written in the file (lower-cased).
+    /// The model name of each layer (general format: of each population), as written in the file (lower-cased).
     public let layerModels: [String]
+    /// Which format the file was written in.
+    public let format: Format
+    /// General format: how each connection block maps onto the network's synapses (empty for layered files).
+    let connectionLayouts: [ConnectionLayout]
 
     /// The number of input channels.
     public var inputCount: Int { network.inputCount }
 
-    /// The model names a file may use.
+    /// The model names a layered file may use (the general format knows more: ``generalModelNames``).
     public static let modelNames = ["lif", "li", "qif", "eif", "izhikevich"]
-    /// The keys allowed at the top level of a network file.
-    public static let topLevelKeys = ["neuron", "output_neuron", "inputs", "layers", "weights", "bias", "tmax", "solver", "maxEvents"]
+    /// The keys allowed at the top level of a layered network file.
+    public static let topLevelKeys = ["neuron", "output_neuron", "inputs", "layers", "weights", "bias", "tmax", "solver", "maxEvents", "format", "version"]
+    /// The values of the top-level `format` key.
+    public static let formatNames = ["layered", "general"]
     /// The keys allowed in the `solver` object.
     public static let solverKeys = ["method", "dt", "rtol", "atol"]
     /// The default solver step when `solver.dt` is absent.
@@ -50,15 +73,41 @@ public struct NetworkFile: Sendable {
     public static let defaultMaxEvents = 1_000_000
 
     /// A file view of an already built layered network.
-    init(network: Network, layerSizes: [Int], layerModels: [String]) {
+    init(network: Network, layerSizes: [Int], layerModels: [String], format: Format = .layered,
+         connectionLayouts: [ConnectionLayout] = []) {
         self.network = network; self.layerSizes = layerSizes; self.layerModels = layerModels
+        self.format = format; self.connectionLayouts = connectionLayouts
     }
 
-    /// Parses a network file's JSON value and builds the network.
+    /// Parses a network file's JSON value (either format, chosen by the top-level `format` key)
+    /// and builds the network.
     public init(json: JSONValue) throws {
         let root = JSONNode(json)
         _ = try root.object()
+        if let formatNode = try root.optional("format") {
+            let name = try formatNode.string()
+            switch name {
+            case Format.general.rawValue:
+                try self.init(generalJSON: json)
+                return
+            case Format.layered.rawValue:
+                break
+            default:
+                throw formatNode.error("unknown format \(JSONValue.string(name).summary) (known: \(NetworkFile.formatNames.joined(separator: ", ")))")
+            }
+        }
+        try self.init(layeredJSON: json)
+    }
+
+    /// Parses a layered network file's JSON value and builds the network.
+    init(layeredJSON json: JSONValue) throws {
+        let root = JSONNode(json)
+        _ = try root.object()
         try root.rejectUnknownKeys(allowed: NetworkFile.topLevelKeys)
+        if let versionNode = try root.optional("version") {
+            let version = try versionNode.integer()
+            guard version == 1 else { throw versionNode.error("unsupported version \(version) of the layered format (this build reads version 1)") }
+        }
 
         let inputs = try root.required("inputs").integer(in: 0...Int.max)
         let layersNode = try root.required("layers")
@@ -118,6 +167,8 @@ public struct NetworkFile: Sendable {
         }
         layerSizes = sizes
         layerModels = models
+        format = .layered
+        connectionLayouts = []
     }
 
     /// Parses network JSON text; malformed text throws `EventaxError.invalid(field: source, "malformed JSON: …")`.
@@ -156,11 +207,20 @@ public struct NetworkFile: Sendable {
                                        "unknown model \(JSONValue.string(name).summary) (known: \(modelNames.joined(separator: ", ")))")
         }
         guard count >= 0 else { throw EventaxError.invalid(field: JSONNode.childPath(field, key: "count"), "must be ≥ 0, got \(count)") }
-        let specs = spec.model.parameters
+        try checkParameters(of: spec.model, modelName: name.lowercased(), count: count, parameters: parameters, learnable: learnable,
+                            parametersField: field, learnableField: JSONNode.childPath(field, key: "learnable"))
+        return spec
+    }
+
+    /// Checks parameter values (known names, one value or one per neuron, finite, > 0 where the
+    /// model requires it) and learnable names against `model`. Errors name
+    /// `parametersField.<parameter>` and `learnableField[k]`.
+    static func checkParameters(of model: any NeuronModel, modelName: String, count: Int, parameters: [String: [Double]],
+                                learnable: [String]?, parametersField: String, learnableField: String) throws {
+        let specs = model.parameters
         let names = specs.map(\.name)
-        let modelName = name.lowercased()
         for key in parameters.keys.sorted() {
-            let keyField = JSONNode.childPath(field, key: key)
+            let keyField = JSONNode.childPath(parametersField, key: key)
             guard let ps = specs.first(where: { $0.name == key }) else {
                 throw EventaxError.invalid(field: keyField, "unknown key: not a parameter of the \(modelName) model (parameters: \(names.joined(separator: ", ")))")
             }
@@ -175,17 +235,22 @@ public struct NetworkFile: Sendable {
             }
         }
         for (k, l) in (learnable ?? []).enumerated() where !names.contains(l) {
-            throw EventaxError.invalid(field: "\(JSONNode.childPath(field, key: "learnable"))[\(k)]",
+            throw EventaxError.invalid(field: "\(learnableField)[\(k)]",
                                        "\(JSONValue.string(l).summary) is not a parameter of the \(modelName) model (parameters: \(names.joined(separator: ", ")))")
         }
-        return spec
     }
 
     /// The solver configuration described by a `solver` object (`nil`: the defaults).
     public static func solverConfig(_ node: JSONNode?) throws -> SolverConfig {
+        try solverConfig(node, controllerKeys: false)
+    }
+
+    /// The solver configuration of a `solver` object; with `controllerKeys` (general format) it
+    /// also reads the step controller's settings (``stepControllerKeys``).
+    static func solverConfig(_ node: JSONNode?, controllerKeys: Bool) throws -> SolverConfig {
         guard let node else { return SolverConfig(tableau: .rk4, dt: defaultDt) }
         _ = try node.object()
-        try node.rejectUnknownKeys(allowed: solverKeys)
+        try node.rejectUnknownKeys(allowed: controllerKeys ? solverKeys + stepControllerKeys : solverKeys)
         var tableau = ButcherTableau.rk4
         if let m = try node.optional("method") {
             let name = try m.string()
@@ -210,6 +275,7 @@ public struct NetworkFile: Sendable {
         if tolerances[0] != nil || tolerances[1] != nil {
             adaptive = AdaptiveConfig(rtol: tolerances[0] ?? defaultRtol, atol: tolerances[1] ?? defaultAtol)
         }
+        if controllerKeys { try readStepController(node, into: &adaptive) }
         let config = SolverConfig(tableau: tableau, dt: dt, adaptive: adaptive)
         try config.validate()
         return config
@@ -252,9 +318,13 @@ public struct NetworkFile: Sendable {
 
     // MARK: gradients and results
 
-    /// The weight gradients shaped like the file's `weights`: `[layer][pre][post]`.
-    /// `gradients` must come from a simulator of this file's network.
+    /// The weight gradients shaped like a layered file's `weights`: `[layer][pre][post]`.
+    /// `gradients` must come from a simulator of this file's network. For a general-format file
+    /// this throws; use ``connectionGradients(_:)``.
     public func weightGradients(_ gradients: Gradients) throws -> [[[Double]]] {
+        guard format == .layered else {
+            throw EventaxError.invalid(field: "format", "weight gradients shaped [layer][pre][post] need a layered file; this one is general (use connectionGradients)")
+        }
         guard gradients.weights.count == network.weights.count else {
             throw EventaxError.invalid(field: "gradients.weights", "has \(gradients.weights.count) values, expected \(network.weights.count)")
         }
@@ -303,9 +373,20 @@ public struct NetworkFile: Sendable {
         return out
     }
 
-    /// `{"weights": [layer][pre][post], "bias": [layer][neuron], "inputs": [channel][spike]}`.
+    /// Layered: `{"weights": [layer][pre][post], "bias": [layer][neuron], "inputs": [channel][spike]}`.
+    /// General: `{"weights": [one entry per connection, shaped like its weights or synapses],
+    /// "bias": [population][neuron], "parameters": [population]{name: [neuron]},
+    /// "inputs": [channel][spike]}` (see ``connectionGradients(_:)`` and ``parameterGradients(_:)``).
     public func gradientsJSON(_ gradients: Gradients) throws -> JSONValue {
-        [
+        if format == .general {
+            return [
+                "weights": .array(try connectionGradients(gradients)),
+                "bias": JSONValue(try biasGradients(gradients)),
+                "parameters": .array(try parameterGradients(gradients)),
+                "inputs": JSONValue(gradients.inputs),
+            ]
+        }
+        return [
             "weights": JSONValue(try weightGradients(gradients)),
             "bias": JSONValue(try biasGradients(gradients)),
             "inputs": JSONValue(gradients.inputs),
