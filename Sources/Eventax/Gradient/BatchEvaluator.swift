@@ -70,30 +70,40 @@ public final class BatchEvaluator: @unchecked Sendable {
                                 cotangent: @escaping @Sendable (Int, SimulationResult) -> (Double, Cotangent)) throws
         -> (loss: Double, gradients: Gradients, results: [SimulationResult]) {
         let chunks = (inputs.count + chunkSize - 1) / chunkSize
-        let partial = UnsafeMutableBufferPointer<(Double, Gradients)?>.allocate(capacity: chunks)
-        partial.initialize(repeating: nil)
         let results = UnsafeMutableBufferPointer<SimulationResult?>.allocate(capacity: inputs.count)
         results.initialize(repeating: nil)
-        defer { partial.deallocate(); results.deallocate() }
+        defer { results.deallocate() }
         let net = network
-        try forEachChunk(count: inputs.count) { c, sim in
-            var loss = 0.0
-            var sum = Gradients(network: net, inputShape: [])
-            for i in c * self.chunkSize..<min(inputs.count, (c + 1) * self.chunkSize) {
-                let r = try sim.run(inputs[i], readout: readouts[i])
-                results[i] = r
-                let (l, ct) = cotangent(i, r)
-                loss += l
-                sum.add(try sim.gradient(ct))
-            }
-            partial[c] = (loss, sum)
-        }
         var loss = 0.0
         var total = Gradients(network: net, inputShape: [])
-        for c in 0..<chunks {
-            let (l, g) = partial[c]!
-            loss += l
-            total.add(g)
+        // Chunks run in waves of `threads`; each chunk sums its samples in order, and the chunk sums
+        // are added to the total in chunk order — the same additions for any thread count, with at
+        // most `threads` chunk sums alive at a time.
+        let wave = threads * 4
+        let partial = UnsafeMutableBufferPointer<(Double, Gradients)?>.allocate(capacity: wave)
+        partial.initialize(repeating: nil)
+        defer { partial.deallocate() }
+        for first in stride(from: 0, to: chunks, by: wave) {
+            let count = min(wave, chunks - first)
+            try forEachChunk(count: count * chunkSize) { w, sim in
+                let c = first + w
+                var loss = 0.0
+                var sum = Gradients(network: net, inputShape: [])
+                for i in c * self.chunkSize..<min(inputs.count, (c + 1) * self.chunkSize) {
+                    let r = try sim.run(inputs[i], readout: readouts[i])
+                    results[i] = r
+                    let (l, ct) = cotangent(i, r)
+                    loss += l
+                    try sim.accumulateGradient(ct, into: &sum)
+                }
+                partial[w] = (loss, sum)
+            }
+            for w in 0..<count {
+                let (l, g) = partial[w]!
+                loss += l
+                total.add(g)
+                partial[w] = nil
+            }
         }
         return (loss, total, results.map { $0! })
     }

@@ -5,9 +5,21 @@ extension Simulator {
     /// computation — solver steps, spike times (implicit function theorem), jumps and resets — in
     /// reverse order of commitment.
     public func gradient(_ cotangent: Cotangent) throws -> Gradients {
+        var grads = Gradients(network: network, inputShape: inputShape)
+        try accumulateGradient(cotangent, into: &grads)
+        return grads
+    }
+
+    /// ``gradient(_:)`` added into `grads` (weights, parameters and delays accumulate; the input-time
+    /// gradients are replaced by this run's). Sums over a batch without a full-size temporary per sample.
+    public func accumulateGradient(_ cotangent: Cotangent, into grads: inout Gradients) throws {
         guard hasRun else { throw EventaxError.invalid(field: "gradient", "call run(_:readout:) successfully before gradient(_:)") }
         let net = network
-        var grads = Gradients(network: net, inputShape: inputShape)
+        guard grads.weights.count == net.weights.count, grads.parameters.count == net.learnableTotal,
+              grads.delays.count == net.synapses.count, grads.axonalDelays.count == net.neuronCount else {
+            throw EventaxError.invalid(field: "gradients", "are shaped for another network")
+        }
+        grads.inputs = inputShape.map { [Double](repeating: 0, count: $0) }
         try seedCotangent(cotangent)
         let ubar = UnsafeMutablePointer<Double>.allocate(capacity: max(net.stateTotal, 1))
         ubar.initialize(repeating: 0, count: max(net.stateTotal, 1))
@@ -145,7 +157,6 @@ extension Simulator {
                 }
             }
         }
-        return grads
     }
 
     /// Puts the cotangent on spike times into the spike records and checks its shapes.
