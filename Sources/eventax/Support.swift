@@ -55,3 +55,27 @@ func parseTimes(_ values: [String], option: String) throws -> [Double] {
     }
     return times
 }
+
+/// The minibatch progress callback of epoch `e` of `epochs`: a bar with an ETA on standard error,
+/// drawn only when standard error is a terminal.
+func epochProgress(epoch e: Int, of epochs: Int) -> (Int, Int) -> Void {
+    guard isatty(2) != 0 else { return { _, _ in } }
+    let started = Date()
+    return { b, n in
+        let elapsed = Date().timeIntervalSince(started)
+        let eta = elapsed / Double(b) * Double(n - b)
+        let bar = String(repeating: "#", count: 30 * b / n) + String(repeating: " ", count: 30 - 30 * b / n)
+        writeStandardError(String(format: "\repoch %d/%d [%@] %d/%d  ETA %.1fs ", e, epochs, bar, b, n, eta))
+    }
+}
+
+/// Erases the progress bar of ``epochProgress(epoch:of:)``.
+func clearEpochProgress() {
+    if isatty(2) != 0 { writeStandardError("\r" + String(repeating: " ", count: 70) + "\r") }
+}
+
+/// Writes `records` as JSON lines (one object per line), atomically.
+func writeJSONLines<T: Encodable>(_ records: [T], to path: String, encoder: JSONEncoder) throws {
+    let text = try records.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n"
+    try writeAtomically(Data(text.utf8), to: path)
+}

@@ -137,25 +137,15 @@ func runTraining(_ c: TrainingConfig, options: CommonTrainOptions) throws {
     }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
-    let interactive = isatty(2) != 0
     while state.epochsDone < c.epochs {
-        let e = state.epochsDone + 1
-        let started = Date()
-        state = try trainer.epoch(state) { b, n in
-            guard interactive else { return }
-            let elapsed = Date().timeIntervalSince(started)
-            let eta = elapsed / Double(b) * Double(n - b)
-            let bar = String(repeating: "#", count: 30 * b / n) + String(repeating: " ", count: 30 - 30 * b / n)
-            writeStandardError(String(format: "\repoch %d/%d [%@] %d/%d  ETA %.1fs ", e, c.epochs, bar, b, n, eta))
-        }
-        if interactive { writeStandardError("\r" + String(repeating: " ", count: 70) + "\r") }
+        state = try trainer.epoch(state, progress: epochProgress(epoch: state.epochsDone + 1, of: c.epochs))
+        clearEpochProgress()
         let r = state.history.last!
         print(String(format: "epoch %3d  loss %.4f  train %.2f%%  val loss %.4f  val %.2f%%  best %.2f%% (epoch %d)  %.1fs",
                      r.epoch, r.trainLoss, 100 * r.trainAccuracy, r.validationLoss, 100 * r.validationAccuracy,
                      100 * state.bestValidationAccuracy, state.bestEpoch, r.seconds))
         try writeAtomically(encoder.encode(state), to: ckptPath)
-        let jsonl = try state.history.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n"
-        try writeAtomically(Data(jsonl.utf8), to: dir + "/metrics.jsonl")
+        try writeJSONLines(state.history, to: dir + "/metrics.jsonl", encoder: encoder)
         let csv = "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds\n" + state.history.map {
             "\($0.epoch),\($0.trainLoss),\($0.trainAccuracy),\($0.validationLoss),\($0.validationAccuracy),\($0.seconds)"
         }.joined(separator: "\n") + "\n"

@@ -74,24 +74,14 @@ func runRegression(_ c: RegressionConfig, threads: Int, out dir: String) throws 
                  state.bestValidationMSE, trainer.train.count, trainer.validation.count, trainer.test.count, trainer.threads))
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
-    let interactive = isatty(2) != 0
     while state.epochsDone < c.epochs {
-        let e = state.epochsDone + 1
-        let started = Date()
-        state = try trainer.epoch(state) { b, n in
-            guard interactive else { return }
-            let elapsed = Date().timeIntervalSince(started)
-            let eta = elapsed / Double(b) * Double(n - b)
-            let bar = String(repeating: "#", count: 30 * b / n) + String(repeating: " ", count: 30 - 30 * b / n)
-            writeStandardError(String(format: "\repoch %d/%d [%@] %d/%d  ETA %.1fs ", e, c.epochs, bar, b, n, eta))
-        }
-        if interactive { writeStandardError("\r" + String(repeating: " ", count: 70) + "\r") }
+        state = try trainer.epoch(state, progress: epochProgress(epoch: state.epochsDone + 1, of: c.epochs))
+        clearEpochProgress()
         let r = state.history.last!
         print(String(format: "epoch %3d  train mse %.4f  val mse %.4f  val mae %.3f  spikes %.1f%%  best %.4f (epoch %d)  %.1fs",
                      r.epoch, r.trainMSE, r.validationMSE, r.validationMAE, 100 * r.validationSpikeFraction,
                      state.bestValidationMSE, state.bestEpoch, r.seconds))
-        let jsonl = try state.history.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n"
-        try writeAtomically(Data(jsonl.utf8), to: dir + "/metrics.jsonl")
+        try writeJSONLines(state.history, to: dir + "/metrics.jsonl", encoder: encoder)
     }
     let summary = try trainer.summary(state)
     let pretty = JSONEncoder()

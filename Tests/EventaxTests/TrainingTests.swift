@@ -102,6 +102,16 @@ import Foundation
         #expect(resumed.bestTrainables == straight.bestTrainables)
     }
 
+    @Test("A trainable vector of the wrong length is an error naming it; a correct one round-trips")
+    func trainablesShape() throws {
+        let trainer = try Trainer(config: smallConfig(), threads: 1)
+        let t = trainer.trainables(of: trainer.template)
+        #expect(try trainer.trainables(of: trainer.network(with: t)) == t)
+        do { _ = try trainer.network(with: Array(t.dropLast())); Issue.record("expected an error") } catch {
+            #expect("\(error)".hasPrefix("trainables:"), "\(error)")
+        }
+    }
+
     @Test("Bad training options name the option")
     func badOptions() {
         var c = TrainingConfig()

@@ -1,5 +1,13 @@
 import Foundation
 
+/// Samples per second of `body` (one batch of `batch` samples), repeated until `minSeconds` have passed.
+func samplesPerSecond(batch: Int, minSeconds: Double, _ body: () throws -> Void) rethrows -> Double {
+    var reps = 0
+    let start = Date()
+    repeat { try body(); reps += 1 } while Date().timeIntervalSince(start) < minSeconds
+    return Double(reps * batch) / Date().timeIntervalSince(start)
+}
+
 /// One benchmark measurement (`eventax bench --json` prints an array of these).
 public struct BenchRecord: Codable, Sendable {
     /// Configuration name, e.g. `qif-5-50-3-euler-0.05`.
@@ -55,12 +63,7 @@ public enum YinYangBenchmark {
         let eval = BatchEvaluator(network: net, threads: threads)
         let loss = TTFSCrossEntropy()
 
-        func timed(_ body: () throws -> Void) rethrows -> Double {
-            var reps = 0
-            let start = Date()
-            repeat { try body(); reps += 1 } while Date().timeIntervalSince(start) < minSeconds
-            return Double(reps * batch) / Date().timeIntervalSince(start)
-        }
+        func timed(_ body: () throws -> Void) rethrows -> Double { try samplesPerSecond(batch: batch, minSeconds: minSeconds, body) }
         var results: [SimulationResult] = []
         let fwd = try timed { results = try eval.forward(inputs, readout: .ttfs) }
         let fwdbwd = try timed {
@@ -142,12 +145,7 @@ public enum MNISTScaleBenchmark {
         let x = inputs(count: batch)
         let eval = BatchEvaluator(network: net, threads: threads)
         let readout = ReadoutRequest(observationTimes: [30])
-        func timed(_ body: () throws -> Void) rethrows -> Double {
-            var reps = 0
-            let start = Date()
-            repeat { try body(); reps += 1 } while Date().timeIntervalSince(start) < minSeconds
-            return Double(reps * batch) / Date().timeIntervalSince(start)
-        }
+        func timed(_ body: () throws -> Void) rethrows -> Double { try samplesPerSecond(batch: batch, minSeconds: minSeconds, body) }
         var results: [SimulationResult] = []
         let fwd = try timed { results = try eval.forward(x, readout: readout) }
         let fwdbwd = try timed {

@@ -11,7 +11,7 @@ public struct DelayedXORSample: Sendable, Equatable {
     /// a XOR b.
     public var label: Int { a ^ b }
     /// Time of the first cue spike: the readout window starts here.
-    public var cueTime: Double { input[6...8].compactMap(\.first).min() ?? 0 }
+    public var cueTime: Double { DelayedXOR.cueTime(of: input) }
 }
 
 /// The delayed-memory XOR task of the Eventax paper (§IV-E): two binary values arrive as spike
@@ -29,6 +29,9 @@ public enum DelayedXOR {
     public static let jitter = 2.0
     /// Input channels.
     public static let channels = 9
+
+    /// Time of the first cue spike (channels 6–8) of an encoded trial, 0 when there is none.
+    public static func cueTime(of input: [[Double]]) -> Double { input[6...8].compactMap(\.first).min() ?? 0 }
 
     /// `count` seeded samples.
     public static func generate(count: Int, seed: UInt64) -> [DelayedXORSample] {

@@ -359,6 +359,26 @@ public struct Network: Sendable {
         let pop = populations[Int(populationOf[i])]
         return pop.learnableIndices.map { pop.spec.model.parameters[$0].name }
     }
+    /// Indices into ``parameters`` of the learnable parameters, neuron by neuron: the order of
+    /// ``Gradients/parameters``.
+    public var learnableParameterIndices: [Int] {
+        (0..<neuronCount).flatMap { n in
+            learnableNames(ofNeuron: n).map { parameterOffset[n] + model(ofNeuron: n).parameterIndex($0)! }
+        }
+    }
+    /// The trainable vector: the weights, then the learnable parameters (the layout of
+    /// `gradients.weights + gradients.parameters`).
+    public var trainables: [Double] { weights + learnableParameterIndices.map { parameters[$0] } }
+    /// The same network with the trainable vector `t` (laid out as ``trainables``).
+    public func withTrainables(_ t: [Double]) throws -> Network {
+        let learnable = learnableParameterIndices
+        guard t.count == weights.count + learnable.count else {
+            throw EventaxError.invalid(field: "trainables", "has \(t.count) values, expected \(weights.count + learnable.count)")
+        }
+        var p = parameters
+        for (k, i) in learnable.enumerated() { p[i] = t[weights.count + k] }
+        return try withWeights(Array(t[..<weights.count]), parameters: p)
+    }
     /// The value of parameter `name` of neuron `i`.
     public func parameter(_ name: String, ofNeuron i: Int) -> Double? {
         guard let k = model(ofNeuron: i).parameterIndex(name) else { return nil }

@@ -106,7 +106,7 @@ public enum Classifier {
 
     /// Start of the readout window of an input: the first cue spike (channels 6–8) for the XOR task, else 0.
     public static func windowStart(_ config: TrainingConfig, input: [[Double]]) -> Double {
-        config.task == "xor" ? (input[6...8].compactMap(\.first).min() ?? 0) : 0
+        config.task == "xor" ? DelayedXOR.cueTime(of: input) : 0
     }
 
     /// The readout request of one input (the XOR task observes at the window start and the end).

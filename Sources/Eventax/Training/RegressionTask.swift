@@ -267,8 +267,6 @@ public final class RegressionTrainer {
     public let validation: [Double]
     /// Test inputs x (a grid).
     public let test: [Double]
-    /// Indices into ``Network/parameters`` of the learnable parameters, in gradient order.
-    let learnableIndex: [Int]
 
     /// A trainer; validates the configuration, draws the data and builds the initial network.
     public init(config: RegressionConfig, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
@@ -277,28 +275,13 @@ public final class RegressionTrainer {
         self.threads = max(1, threads)
         template = try RegressionTask.initialNetwork(config)
         (train, validation, test) = RegressionTask.data(config)
-        var idx: [Int] = []
-        for n in 0..<template.neuronCount {
-            for name in template.learnableNames(ofNeuron: n) {
-                idx.append(template.parameterOffset[n] + template.model(ofNeuron: n).parameterIndex(name)!)
-            }
-        }
-        learnableIndex = idx
     }
 
     /// The trainable vector of a network: weights, then learnable parameters.
-    public func trainables(of net: Network) -> [Double] { net.weights + learnableIndex.map { net.parameters[$0] } }
+    public func trainables(of net: Network) -> [Double] { net.trainables }
 
     /// The network with the given trainable vector.
-    public func network(with trainables: [Double]) throws -> Network {
-        let nw = template.weights.count
-        guard trainables.count == nw + learnableIndex.count else {
-            throw EventaxError.invalid(field: "trainables", "has \(trainables.count) values, expected \(nw + learnableIndex.count)")
-        }
-        var p = template.parameters
-        for (k, i) in learnableIndex.enumerated() { p[i] = trainables[nw + k] }
-        return try template.withWeights(Array(trainables[..<nw]), parameters: p)
-    }
+    public func network(with trainables: [Double]) throws -> Network { try template.withTrainables(trainables) }
 
     /// A fresh state at epoch 0. The initial network is the best model so far (epoch 0, with its
     /// validation MSE), so a run that never improves on it keeps it.

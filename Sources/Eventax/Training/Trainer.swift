@@ -107,8 +107,6 @@ public final class Trainer {
     public let template: Network
     /// The task's training, validation and test sets.
     public let data: TaskData
-    /// Indices into ``Network/parameters`` of the learnable parameters, in gradient order.
-    let learnableIndex: [Int]
 
     /// A trainer; validates the configuration and builds the initial network.
     public init(config: TrainingConfig, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
@@ -117,25 +115,13 @@ public final class Trainer {
         self.threads = max(1, threads)
         template = try Classifier.initialNetwork(config)
         data = try TaskData(config)
-        var idx: [Int] = []
-        for n in 0..<template.neuronCount {
-            for name in template.learnableNames(ofNeuron: n) {
-                idx.append(template.parameterOffset[n] + template.model(ofNeuron: n).parameterIndex(name)!)
-            }
-        }
-        learnableIndex = idx
     }
 
     /// The trainable vector of a network: weights, then learnable parameters.
-    public func trainables(of net: Network) -> [Double] { net.weights + learnableIndex.map { net.parameters[$0] } }
+    public func trainables(of net: Network) -> [Double] { net.trainables }
 
     /// The network with the given trainable vector.
-    public func network(with trainables: [Double]) throws -> Network {
-        let nw = template.weights.count
-        var p = template.parameters
-        for (k, i) in learnableIndex.enumerated() { p[i] = trainables[nw + k] }
-        return try template.withWeights(Array(trainables[..<nw]), parameters: p)
-    }
+    public func network(with trainables: [Double]) throws -> Network { try template.withTrainables(trainables) }
 
     /// A fresh checkpoint at epoch 0.
     public func initialCheckpoint() -> TrainingCheckpoint {
