@@ -33,6 +33,7 @@ extension Izhikevich: NetworkFileNamedModel { var networkFileName: (model: Strin
 extension ALIF: NetworkFileNamedModel { var networkFileName: (model: String, wrappers: [ModelWrapper])? { ("alif", []) } }
 extension EGRU: NetworkFileNamedModel { var networkFileName: (model: String, wrappers: [ModelWrapper])? { ("egru", []) } }
 extension IntegratingLI: NetworkFileNamedModel { var networkFileName: (model: String, wrappers: [ModelWrapper])? { ("integrating_li", []) } }
+extension MultiCompartment: NetworkFileNamedModel { var networkFileName: (model: String, wrappers: [ModelWrapper])? { ("multicompartment", []) } }
 
 extension LogTimeConstants: NetworkFileNamedModel {
     var networkFileName: (model: String, wrappers: [ModelWrapper])? {
@@ -240,6 +241,8 @@ extension NetworkFile {
     public static let generalTopLevelKeys = ["format", "version", "inputs", "populations", "connections", "outputs", "tmax", "solver", "maxEvents"]
     /// The keys allowed in a population object.
     public static let populationKeys = ["model", "count", "parameters", "learnable", "wrap"]
+    /// The keys allowed in a population object of the `multicompartment` model.
+    public static let multiCompartmentPopulationKeys = populationKeys + ["dendrites"]
     /// The keys allowed in a dense connection block.
     public static let denseConnectionKeys = ["from", "to", "weights", "mask", "no_self", "delays"]
     /// The keys allowed in a sparse connection list.
@@ -248,8 +251,20 @@ extension NetworkFile {
     public static let wrapperKeys = ["type", "block_input", "tref"]
     /// The step-controller keys the general format allows in `solver` (adaptive steps only).
     public static let stepControllerKeys = ["pcoeff", "icoeff", "safety", "factor_min", "factor_max", "dt_max"]
-    /// The model names the general format knows.
+    /// The model names the general format knows that take no extra keys and any wrapper (spiking
+    /// models); ``multiCompartmentModelName`` is known as well.
     public static let generalModelNames = ["lif", "li", "qif", "eif", "izhikevich", "alif", "egru", "plif", "pqif", "integrating_li"]
+    /// The ``MultiCompartment`` model's name. Unlike the ``generalModelNames`` it takes the
+    /// population key `dendrites` (default ``defaultDendrites``) and only the amos wrapper.
+    public static let multiCompartmentModelName = "multicompartment"
+    /// The number of dendrites of a `multicompartment` population without a `dendrites` key.
+    public static let defaultDendrites = 7
+    /// Every model name the general format reads.
+    static var knownModelNames: [String] { generalModelNames + [multiCompartmentModelName] }
+    /// The known model names, for error messages.
+    static var knownModelsText: String {
+        "(known: \(generalModelNames.joined(separator: ", "))), or \(multiCompartmentModelName) (with a dendrites key)"
+    }
     /// The wrapper names the general format knows.
     public static let wrapperNames = ["amos", "refractory"]
 
@@ -259,15 +274,39 @@ extension NetworkFile {
     /// `integrating_li`) take none. Parameter values (one, or one per neuron) and learnable names
     /// are checked; errors name `field.model`, `field.wrap[k]`, `field.parameters.<name>` or
     /// `field.learnable[k]`.
+    /// A `multicompartment` population has `dendrites` dendrites (default ``defaultDendrites``;
+    /// other models take none) and at most the amos wrapper.
     public static func generalModelSpec(name: String, wrappers: [ModelWrapper] = [], count: Int, parameters: [String: [Double]] = [:],
-                                        learnable: [String]? = nil, field: String = "population") throws -> PopulationSpec {
+                                        learnable: [String]? = nil, dendrites: Int? = nil, field: String = "population") throws -> PopulationSpec {
         let model = name.lowercased()
-        guard generalModelNames.contains(model) else {
+        guard knownModelNames.contains(model) else {
             throw EventaxError.invalid(field: JSONNode.childPath(field, key: "model"),
-                                       "unknown model \(JSONValue.string(name).summary) (known: \(generalModelNames.joined(separator: ", ")))")
+                                       "unknown model \(JSONValue.string(name).summary) \(knownModelsText)")
         }
         guard count >= 0 else { throw EventaxError.invalid(field: JSONNode.childPath(field, key: "count"), "must be ≥ 0, got \(count)") }
         let wrapField = JSONNode.childPath(field, key: "wrap")
+        if model == multiCompartmentModelName {
+            let mc: MultiCompartment
+            do {
+                mc = try MultiCompartment(dendrites: dendrites ?? defaultDendrites)
+            } catch EventaxError.invalid(_, let message) {
+                throw EventaxError.invalid(field: JSONNode.childPath(field, key: "dendrites"), message)
+            }
+            let spec: PopulationSpec
+            switch wrappers {
+            case []: spec = PopulationSpec(mc, count: count, parameters: parameters, learnable: learnable)
+            case [.amos]: spec = PopulationSpec(AMOS(mc), count: count, parameters: parameters, learnable: learnable)
+            default:
+                let k = wrappers.firstIndex { $0 != .amos } ?? 1
+                throw EventaxError.invalid(field: "\(wrapField)[\(k)]", "the \(model) model takes only the amos wrapper, got \(wrappers.map(\.name))")
+            }
+            try checkParameters(of: spec.model, modelName: modelLabel(model, wrappers), count: count, parameters: parameters, learnable: learnable,
+                                parametersField: JSONNode.childPath(field, key: "parameters"), learnableField: JSONNode.childPath(field, key: "learnable"))
+            return spec
+        }
+        if dendrites != nil {
+            throw EventaxError.invalid(field: JSONNode.childPath(field, key: "dendrites"), "applies to the \(multiCompartmentModelName) model only, not \(model)")
+        }
         for (k, w) in wrappers.enumerated() {
             if model == "li" || model == "integrating_li" {
                 throw EventaxError.invalid(field: "\(wrapField)[\(k)]", "the \(model) model never spikes; \(w.name) applies to spiking models only")
@@ -416,13 +455,15 @@ extension NetworkFile {
     /// One population object: its spec and its (lower-cased) model name.
     static func generalPopulation(_ node: JSONNode) throws -> (PopulationSpec, String) {
         _ = try node.object()
-        try node.rejectUnknownKeys(allowed: populationKeys)
+        let isMultiCompartment = (try? node.required("model").string().lowercased()) == multiCompartmentModelName
+        try node.rejectUnknownKeys(allowed: isMultiCompartment ? multiCompartmentPopulationKeys : populationKeys)
         let modelNode = try node.required("model")
         let model = try modelNode.string().lowercased()
-        guard generalModelNames.contains(model) else {
-            throw modelNode.error("unknown model \(modelNode.value.summary) (known: \(generalModelNames.joined(separator: ", ")))")
+        guard knownModelNames.contains(model) else {
+            throw modelNode.error("unknown model \(modelNode.value.summary) \(knownModelsText)")
         }
         let count = try node.required("count").integer(in: 0...Int.max)
+        let dendrites = try node.optional("dendrites")?.integer()
         var parameters: [String: [Double]] = [:]
         if let p = try node.optional("parameters") {
             for (key, child) in try p.members() { parameters[key] = try parameterValues(child) }
@@ -469,7 +510,8 @@ extension NetworkFile {
                 }
             }
         }
-        let spec = try generalModelSpec(name: model, wrappers: wrappers, count: count, parameters: parameters, learnable: learnable, field: node.path)
+        let spec = try generalModelSpec(name: model, wrappers: wrappers, count: count, parameters: parameters, learnable: learnable,
+                                        dendrites: dendrites, field: node.path)
         return (spec, model)
     }
 
@@ -750,12 +792,14 @@ extension NetworkFile {
         let model = pop.spec.model
         guard let described = (model as? any NetworkFileNamedModel)?.networkFileName else {
             throw EventaxError.invalid(field: JSONNode.childPath(field, key: "model"),
-                                       "the model \(type(of: model)) has no name in the network file format (known: \(generalModelNames.joined(separator: ", ")), wrapped in \(wrapperNames.joined(separator: " or ")))")
+                                       "the model \(type(of: model)) has no name in the network file format (known: \(knownModelNames.joined(separator: ", ")), wrapped in \(wrapperNames.joined(separator: " or ")))")
         }
         let (name, wrappers) = described
+        let dendrites = ((model as? MultiCompartment) ?? (model as? AMOS<MultiCompartment>)?.inner)?.dendrites
         // Only what the reader accepts.
-        _ = try generalModelSpec(name: name, wrappers: wrappers, count: 0, field: field)
+        _ = try generalModelSpec(name: name, wrappers: wrappers, count: 0, dendrites: dendrites, field: field)
         var o: JSONObject = ["model": .string(name), "count": .number(Double(pop.spec.count))]
+        if let dendrites { o["dendrites"] = .number(Double(dendrites)) }
         if !wrappers.isEmpty {
             o["wrap"] = .array(wrappers.map { w -> JSONValue in
                 if case .refractory(true) = w { return ["type": "refractory", "block_input": true] }
