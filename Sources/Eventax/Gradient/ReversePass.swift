@@ -44,7 +44,7 @@ extension Simulator {
                         let wbar = wbarBuf.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!
                         let pbarBase = pbarBuf.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!
 
-                        func context(_ n: Int) -> (KernelOps, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) {
+                        func context(_ n: Int) -> (Unmanaged<KernelOps>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) {
                             (opsOf[n], params + net.parameterOffset[n], ubar + net.stateOffset[n],
                              pbarBase + net.learnableOffset[n])
                         }
@@ -52,7 +52,8 @@ extension Simulator {
                         /// Applies the observation taps at positions ≥ r of neuron n.
                         func applyTaps(_ n: Int, downTo r: Int) {
                             guard tapPtr[n] >= 0 else { return }
-                            let (ops, p, ub, pb) = context(n)
+                            let (um, p, ub, pb) = context(n)
+                            let ops = um.takeUnretainedValue()
                             while tapPtr[n] >= 0 && Int(taps[n][tapPtr[n]].position) >= r {
                                 let tap = taps[n][tapPtr[n]]
                                 tapPtr[n] -= 1
@@ -69,15 +70,17 @@ extension Simulator {
 
                         /// Reverses one step record r of neuron n; returns h̄ (0 for spike steps).
                         func reverseStep(_ n: Int, _ r: Int, spike: Bool, tbar: Double) -> Double {
-                            let (ops, p, ub, pb) = context(n)
+                            let (um, p, ub, pb) = context(n)
+                            let nS = tapes[n].n, h = tapes[n].rec[r].h
                             if !spike {
                                 var zero = true
-                                for q in 0..<ops.stateCount where ub[q] != 0 { zero = false; break }
+                                for q in 0..<nS where ub[q] != 0 { zero = false; break }
                                 if zero { return 0 }
                             }
-                            let nS = tapes[n].n, h = tapes[n].rec[r].h
                             return tapes[n].u.withUnsafeBufferPointer { buf in
-                                ops.reverseStep(UnsafeMutablePointer(mutating: buf.baseAddress! + r * nS), p, h, spike, tbar, ub, pb, scratch)
+                                um._withUnsafeGuaranteedRef { ops in
+                                    ops.reverseStep(UnsafeMutablePointer(mutating: buf.baseAddress! + r * nS), p, h, spike, tbar, ub, pb, scratch)
+                                }
                             }
                         }
 
@@ -99,14 +102,16 @@ extension Simulator {
                                 let d = deliveries[Int(entry)]
                                 let n = Int(d.target), r = Int(d.record)
                                 retreat(n, to: r + 1)
-                                let (ops, p, ub, pb) = context(n)
+                                let (um, p, ub, pb) = context(n)
                                 var Tbar = tRun[n]
                                 tRun[n] = 0
                                 let s = Int(d.synapse)
                                 let nS = tapes[n].n
                                 tapes[n].u.withUnsafeBufferPointer { buf in
-                                    ops.reverseJump(UnsafeMutablePointer(mutating: buf.baseAddress! + r * nS), weights + net.weightOffset[s], p, ub,
-                                                    wbar + net.weightOffset[s], pb, scratch)
+                                    um._withUnsafeGuaranteedRef { ops in
+                                        ops.reverseJump(UnsafeMutablePointer(mutating: buf.baseAddress! + r * nS), weights + net.weightOffset[s], p, ub,
+                                                        wbar + net.weightOffset[s], pb, scratch)
+                                    }
                                 }
                                 cursor[n] = r
                                 applyTaps(n, downTo: r)
@@ -133,12 +138,14 @@ extension Simulator {
                                 let sid = Int(-entry - 1)
                                 let n = Int(spikes[sid].neuron), r = Int(spikes[sid].record)
                                 retreat(n, to: r + 1)
-                                let (ops, p, ub, pb) = context(n)
+                                let (um, p, ub, pb) = context(n)
                                 let Tbar = spikes[sid].tbar + tRun[n]
                                 tRun[n] = 0
                                 let nS = tapes[n].n
                                 tapes[n].u.withUnsafeBufferPointer { buf in
-                                    ops.reverseReset(UnsafeMutablePointer(mutating: buf.baseAddress! + r * nS), p, ub, pb, scratch)
+                                    um._withUnsafeGuaranteedRef { ops in
+                                        ops.reverseReset(UnsafeMutablePointer(mutating: buf.baseAddress! + r * nS), p, ub, pb, scratch)
+                                    }
                                 }
                                 cursor[n] = r
                                 applyTaps(n, downTo: r)
@@ -150,8 +157,8 @@ extension Simulator {
                         }
                         for n in 0..<net.neuronCount {
                             retreat(n, to: 0)
-                            let (ops, p, ub, pb) = context(n)
-                            ops.reverseInitial(p, ub, pb, scratch)
+                            let (um, p, ub, pb) = context(n)
+                            um.takeUnretainedValue().reverseInitial(p, ub, pb, scratch)
                         }
                     }
                 }

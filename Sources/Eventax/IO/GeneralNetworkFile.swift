@@ -76,9 +76,9 @@ extension PopulationSpec {
             let tab = TableauData(solver.tableau)
             let lanes = model.stateNames.count + learnable.count + max(1, model.weightsPerSynapse)
             switch lanes {
-            case ...4: return KernelOps(ModelKernel<M, SIMD4<Double>>(model: model, solver: solver, tableau: tab, learnable: learnable))
-            case ...8: return KernelOps(ModelKernel<M, SIMD8<Double>>(model: model, solver: solver, tableau: tab, learnable: learnable))
-            case ...16: return KernelOps(ModelKernel<M, SIMD16<Double>>(model: model, solver: solver, tableau: tab, learnable: learnable))
+            case ...4: return KernelOps(model: model, lanes: SIMD4<Double>.self, solver: solver, tableau: tab, learnable: learnable)
+            case ...8: return KernelOps(model: model, lanes: SIMD8<Double>.self, solver: solver, tableau: tab, learnable: learnable)
+            case ...16: return KernelOps(model: model, lanes: SIMD16<Double>.self, solver: solver, tableau: tab, learnable: learnable)
             default:
                 throw EventaxError.invalid(field: "learnable", "a neuron with \(model.stateNames.count) states and \(learnable.count) learnable parameters needs \(lanes) derivative lanes; populations of the file format support at most 16")
             }

@@ -1,49 +1,102 @@
-/// A model's engine operations behind closures built in a context where the model type is
-/// concrete, so that each closure body is specialized code (a call through a generic class's
-/// witness table would run unspecialized generic code, tens of times slower).
+/// A model's engine operations as functions built in a context where the model type is
+/// concrete, so that each function body is specialized code (a call through a generic class's
+/// witness table would run unspecialized generic code, tens of times slower). The functions take
+/// the kernel as an explicit raw pointer and capture nothing: a capturing closure stored in a
+/// shared object costs an atomic retain and release of its context on every call, which showed as
+/// a third of the simulation time in profiles.
 @usableFromInline
-final class KernelOps: Sendable {
+final class KernelOps: @unchecked Sendable {
     @usableFromInline typealias P = UnsafeMutablePointer<Double>
     @usableFromInline typealias S = UnsafeMutableRawPointer
+    @usableFromInline typealias K = UnsafeRawPointer
 
     @usableFromInline let scratchBytes: Int
     @usableFromInline let stateCount: Int
     @usableFromInline let learnableCount: Int
     @usableFromInline let weightsPerSynapse: Int
     @usableFromInline let observableCount: Int
-    @usableFromInline let initialState: @Sendable (_ p: P, _ u: P) -> Void
-    @usableFromInline let condition: @Sendable (_ u: P, _ p: P) -> Double
-    @usableFromInline let extend: @Sendable (inout NeuronRuntime, inout NeuronTape, _ u: P, _ p: P, _ tmax: Double, _ horizon: Double, _ clip: Bool, _ maxSteps: Int, S) throws -> Bool
-    @usableFromInline let rollback: @Sendable (_ T: Double, inout NeuronRuntime, inout NeuronTape, _ u: P, _ p: P, S) -> Void
-    @usableFromInline let jump: @Sendable (_ u: P, _ w: P, _ p: P) -> Void
-    @usableFromInline let reset: @Sendable (_ u: P, _ p: P) -> Void
-    @usableFromInline let observe: @Sendable (_ u: P, _ p: P, _ tau: Double, _ obs: P, S) -> Void
-    @usableFromInline let reverseStep: @Sendable (_ u: P, _ p: P, _ h: Double, _ spike: Bool, _ tbar: Double, _ ubar: P, _ pbar: P, S) -> Double
-    @usableFromInline let reverseJump: @Sendable (_ uMinus: P, _ w: P, _ p: P, _ ubar: P, _ wbar: P, _ pbar: P, S) -> Void
-    @usableFromInline let reverseReset: @Sendable (_ uMinus: P, _ p: P, _ ubar: P, _ pbar: P, S) -> Void
-    @usableFromInline let reverseObserve: @Sendable (_ u: P, _ p: P, _ tau: Double, _ obar: P, _ ubar: P, _ pbar: P, S) -> Double
-    @usableFromInline let reverseInitial: @Sendable (_ p: P, _ ubar: P, _ pbar: P, S) -> Void
+    /// The `ModelKernel` the functions operate on (owned; released in `deinit`).
+    @usableFromInline let kernel: UnsafeMutableRawPointer
+    @usableFromInline let destroy: (UnsafeMutableRawPointer) -> Void
+    @usableFromInline let initialStateFn: (K, _ p: P, _ u: P) -> Void
+    @usableFromInline let conditionFn: (K, _ u: P, _ p: P) -> Double
+    @usableFromInline let extendFn: (K, inout NeuronRuntime, inout NeuronTape, _ u: P, _ p: P, _ tmax: Double, _ horizon: Double, _ clip: Bool, _ maxSteps: Int, S) throws -> Bool
+    @usableFromInline let rollbackFn: (K, _ T: Double, inout NeuronRuntime, inout NeuronTape, _ u: P, _ p: P, S) -> Void
+    @usableFromInline let jumpFn: (K, _ u: P, _ w: P, _ p: P) -> Void
+    @usableFromInline let resetFn: (K, _ u: P, _ p: P) -> Void
+    @usableFromInline let observeFn: (K, _ u: P, _ p: P, _ tau: Double, _ obs: P, S) -> Void
+    @usableFromInline let reverseStepFn: (K, _ u: P, _ p: P, _ h: Double, _ spike: Bool, _ tbar: Double, _ ubar: P, _ pbar: P, S) -> Double
+    @usableFromInline let reverseJumpFn: (K, _ uMinus: P, _ w: P, _ p: P, _ ubar: P, _ wbar: P, _ pbar: P, S) -> Void
+    @usableFromInline let reverseResetFn: (K, _ uMinus: P, _ p: P, _ ubar: P, _ pbar: P, S) -> Void
+    @usableFromInline let reverseObserveFn: (K, _ u: P, _ p: P, _ tau: Double, _ obar: P, _ ubar: P, _ pbar: P, S) -> Double
+    @usableFromInline let reverseInitialFn: (K, _ p: P, _ ubar: P, _ pbar: P, S) -> Void
+
+    /// The kernel's tableau (owned; deallocated in `deinit`).
+    @usableFromInline let tableau: TableauData
+    /// The kernel's learnable-parameter indices (owned; deallocated in `deinit`).
+    @usableFromInline let learnableStorage: UnsafeMutableBufferPointer<Int>
 
     @inlinable
-    init<M, L>(_ k: ModelKernel<M, L>) {
+    init<M: NeuronModel, L: SIMD & Sendable>(model: M, lanes: L.Type, solver: SolverConfig, tableau: TableauData, learnable: [Int]) where L.Scalar == Double {
+        typealias MK = ModelKernel<M, L>
+        self.tableau = tableau
+        learnableStorage = .allocate(capacity: learnable.count)
+        _ = learnableStorage.initialize(from: learnable)
+        let k = MK(model: model, solver: solver, tableau: tableau, learnable: UnsafeBufferPointer(learnableStorage))
         scratchBytes = k.scratchBytes
         stateCount = k.n
         learnableCount = k.learnable.count
         weightsPerSynapse = k.wps
         observableCount = k.nObs
-        initialState = { k.initialState($0, $1) }
-        condition = { k.condition($0, $1) }
-        extend = { try k.extend(&$0, &$1, $2, $3, tmax: $4, horizon: $5, clipAtHorizon: $6, maxSteps: $7, $8) }
-        rollback = { k.rollback(to: $0, &$1, &$2, $3, $4, $5) }
-        jump = { k.model.inputJump(Vars($0), Vars($1), Vars($2)) }
-        reset = { k.model.reset(Vars($0), Vars($1)) }
-        observe = { k.observe($0, $1, tau: $2, $3, $4) }
-        reverseStep = { k.reverseStep($0, $1, h: $2, spike: $3, tbar: $4, $5, $6, $7) }
-        reverseJump = { k.reverseJump($0, $1, $2, $3, $4, $5, $6) }
-        reverseReset = { k.reverseReset($0, $1, $2, $3, $4) }
-        reverseObserve = { k.reverseObserve($0, $1, tau: $2, $3, $4, $5, $6) }
-        reverseInitial = { k.reverseInitial($0, $1, $2, $3) }
+        let box = UnsafeMutablePointer<MK>.allocate(capacity: 1)
+        box.initialize(to: k)
+        kernel = UnsafeMutableRawPointer(box)
+        destroy = { let b = $0.assumingMemoryBound(to: MK.self); b.deinitialize(count: 1); b.deallocate() }
+        initialStateFn = { $0.assumingMemoryBound(to: MK.self).pointee.initialState($1, $2) }
+        conditionFn = { $0.assumingMemoryBound(to: MK.self).pointee.condition($1, $2) }
+        extendFn = { try $0.assumingMemoryBound(to: MK.self).pointee.extend(&$1, &$2, $3, $4, tmax: $5, horizon: $6, clipAtHorizon: $7, maxSteps: $8, $9) }
+        rollbackFn = { $0.assumingMemoryBound(to: MK.self).pointee.rollback(to: $1, &$2, &$3, $4, $5, $6) }
+        jumpFn = { $0.assumingMemoryBound(to: MK.self).pointee.model.inputJump(Vars($1), Vars($2), Vars($3)) }
+        resetFn = { $0.assumingMemoryBound(to: MK.self).pointee.model.reset(Vars($1), Vars($2)) }
+        observeFn = { $0.assumingMemoryBound(to: MK.self).pointee.observe($1, $2, tau: $3, $4, $5) }
+        reverseStepFn = { $0.assumingMemoryBound(to: MK.self).pointee.reverseStep($1, $2, h: $3, spike: $4, tbar: $5, $6, $7, $8) }
+        reverseJumpFn = { $0.assumingMemoryBound(to: MK.self).pointee.reverseJump($1, $2, $3, $4, $5, $6, $7) }
+        reverseResetFn = { $0.assumingMemoryBound(to: MK.self).pointee.reverseReset($1, $2, $3, $4, $5) }
+        reverseObserveFn = { $0.assumingMemoryBound(to: MK.self).pointee.reverseObserve($1, $2, tau: $3, $4, $5, $6, $7) }
+        reverseInitialFn = { $0.assumingMemoryBound(to: MK.self).pointee.reverseInitial($1, $2, $3, $4) }
     }
+
+    deinit { destroy(kernel); learnableStorage.deallocate(); tableau.deallocate() }
+
+    @inlinable @inline(__always) func initialState(_ p: P, _ u: P) { initialStateFn(kernel, p, u) }
+    @inlinable @inline(__always) func condition(_ u: P, _ p: P) -> Double { conditionFn(kernel, u, p) }
+    @inlinable @inline(__always)
+    func extend(_ rt: inout NeuronRuntime, _ tape: inout NeuronTape, _ u: P, _ p: P, _ tmax: Double, _ horizon: Double,
+                _ clip: Bool, _ maxSteps: Int, _ s: S) throws -> Bool {
+        try extendFn(kernel, &rt, &tape, u, p, tmax, horizon, clip, maxSteps, s)
+    }
+    @inlinable @inline(__always)
+    func rollback(_ T: Double, _ rt: inout NeuronRuntime, _ tape: inout NeuronTape, _ u: P, _ p: P, _ s: S) {
+        rollbackFn(kernel, T, &rt, &tape, u, p, s)
+    }
+    @inlinable @inline(__always) func jump(_ u: P, _ w: P, _ p: P) { jumpFn(kernel, u, w, p) }
+    @inlinable @inline(__always) func reset(_ u: P, _ p: P) { resetFn(kernel, u, p) }
+    @inlinable @inline(__always) func observe(_ u: P, _ p: P, _ tau: Double, _ obs: P, _ s: S) { observeFn(kernel, u, p, tau, obs, s) }
+    @inlinable @inline(__always)
+    func reverseStep(_ u: P, _ p: P, _ h: Double, _ spike: Bool, _ tbar: Double, _ ubar: P, _ pbar: P, _ s: S) -> Double {
+        reverseStepFn(kernel, u, p, h, spike, tbar, ubar, pbar, s)
+    }
+    @inlinable @inline(__always)
+    func reverseJump(_ uMinus: P, _ w: P, _ p: P, _ ubar: P, _ wbar: P, _ pbar: P, _ s: S) {
+        reverseJumpFn(kernel, uMinus, w, p, ubar, wbar, pbar, s)
+    }
+    @inlinable @inline(__always)
+    func reverseReset(_ uMinus: P, _ p: P, _ ubar: P, _ pbar: P, _ s: S) { reverseResetFn(kernel, uMinus, p, ubar, pbar, s) }
+    @inlinable @inline(__always)
+    func reverseObserve(_ u: P, _ p: P, _ tau: Double, _ obar: P, _ ubar: P, _ pbar: P, _ s: S) -> Double {
+        reverseObserveFn(kernel, u, p, tau, obar, ubar, pbar, s)
+    }
+    @inlinable @inline(__always) func reverseInitial(_ p: P, _ ubar: P, _ pbar: P, _ s: S) { reverseInitialFn(kernel, p, ubar, pbar, s) }
 }
 
 /// Builds the specialized operations of model `M`, choosing the dual-lane width its reverse pass needs.
@@ -52,12 +105,12 @@ func makeKernelOps<M: NeuronModel>(_ model: M, solver: SolverConfig, learnable: 
     let tab = TableauData(solver.tableau)
     let lanes = model.stateNames.count + learnable.count + max(1, model.weightsPerSynapse)
     switch lanes {
-    case ...2: return KernelOps(ModelKernel<M, SIMD2<Double>>(model: model, solver: solver, tableau: tab, learnable: learnable))
-    case ...4: return KernelOps(ModelKernel<M, SIMD4<Double>>(model: model, solver: solver, tableau: tab, learnable: learnable))
-    case ...8: return KernelOps(ModelKernel<M, SIMD8<Double>>(model: model, solver: solver, tableau: tab, learnable: learnable))
-    case ...16: return KernelOps(ModelKernel<M, SIMD16<Double>>(model: model, solver: solver, tableau: tab, learnable: learnable))
-    case ...32: return KernelOps(ModelKernel<M, SIMD32<Double>>(model: model, solver: solver, tableau: tab, learnable: learnable))
-    case ...64: return KernelOps(ModelKernel<M, SIMD64<Double>>(model: model, solver: solver, tableau: tab, learnable: learnable))
+    case ...2: return KernelOps(model: model, lanes: SIMD2<Double>.self, solver: solver, tableau: tab, learnable: learnable)
+    case ...4: return KernelOps(model: model, lanes: SIMD4<Double>.self, solver: solver, tableau: tab, learnable: learnable)
+    case ...8: return KernelOps(model: model, lanes: SIMD8<Double>.self, solver: solver, tableau: tab, learnable: learnable)
+    case ...16: return KernelOps(model: model, lanes: SIMD16<Double>.self, solver: solver, tableau: tab, learnable: learnable)
+    case ...32: return KernelOps(model: model, lanes: SIMD32<Double>.self, solver: solver, tableau: tab, learnable: learnable)
+    case ...64: return KernelOps(model: model, lanes: SIMD64<Double>.self, solver: solver, tableau: tab, learnable: learnable)
     default:
         throw EventaxError.invalid(field: "learnable", "a neuron with \(model.stateNames.count) states and \(learnable.count) learnable parameters needs \(lanes) derivative lanes; at most 64 are supported")
     }

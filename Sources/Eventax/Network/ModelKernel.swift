@@ -4,15 +4,16 @@ import Foundation
 /// `L` (≥ state count + learnable parameter count + max(1, weights per synapse)). Forward
 /// operations run the model with `Double`; reverse operations run the same model code with
 /// `Dual<L>` to get exact local Jacobians. Scratch memory comes from the caller's workspace.
+/// The tableau and learnable indices are borrowed from the owning ``KernelOps``.
 @usableFromInline
-struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: Sendable where L.Scalar == Double {
+struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: @unchecked Sendable where L.Scalar == Double {
     @usableFromInline typealias D = Dual<L>
 
     @usableFromInline let model: M
     @usableFromInline let tab: TableauData
     @usableFromInline let n: Int
     @usableFromInline let nParams: Int
-    @usableFromInline let learnable: [Int]
+    @usableFromInline let learnable: UnsafeBufferPointer<Int>
     @usableFromInline let wps: Int
     @usableFromInline let nObs: Int
     @usableFromInline let canSpike: Bool
@@ -20,7 +21,7 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: Sendable where L.Scalar 
     @usableFromInline let adaptive: AdaptiveConfig?
 
     @inlinable
-    init(model: M, solver: SolverConfig, tableau: TableauData, learnable: [Int]) {
+    init(model: M, solver: SolverConfig, tableau: TableauData, learnable: UnsafeBufferPointer<Int>) {
         self.model = model
         self.tab = tableau
         self.n = model.stateNames.count

@@ -64,8 +64,10 @@ public final class Simulator {
     public var maxSteps = 50_000_000
 
     @usableFromInline var tapes: [NeuronTape]
-    /// Each neuron's model operations (one reference per neuron, looked up once).
-    @usableFromInline let opsOf: [KernelOps]
+    /// Each neuron's model operations (one reference per neuron, looked up once). Unretained: the
+    /// network keeps them alive, and hot calls borrow them with `_withUnsafeGuaranteedRef`, which
+    /// spares the atomic retain and release a call through a class reference otherwise costs.
+    @usableFromInline let opsOf: [Unmanaged<KernelOps>]
     @usableFromInline var runtime: [NeuronRuntime]
     @usableFromInline let state: UnsafeMutablePointer<Double>
     @usableFromInline let scratch: UnsafeMutableRawPointer
@@ -96,7 +98,7 @@ public final class Simulator {
         self.network = network
         tapes = (0..<network.neuronCount).map { NeuronTape(n: network.populations[Int(network.populationOf[$0])].ops.stateCount) }
         runtime = [NeuronRuntime](repeating: NeuronRuntime(), count: network.neuronCount)
-        opsOf = (0..<network.neuronCount).map { network.populations[Int(network.populationOf[$0])].ops }
+        opsOf = (0..<network.neuronCount).map { .passUnretained(network.populations[Int(network.populationOf[$0])].ops) }
         state = .allocate(capacity: max(network.stateTotal, 1))
         scratch = .allocate(byteCount: network.scratchBytes, alignment: 64)
         taps = [[Tap]](repeating: [], count: network.neuronCount)
@@ -188,7 +190,7 @@ public final class Simulator {
                 let weights = UnsafeMutablePointer(mutating: weightsBuf.baseAddress ?? UnsafePointer(bitPattern: 8)!)
                 let dt = net.solver.dt
                 for n in 0..<net.neuronCount {
-                    unowned(unsafe) let ops = opsOf[n]
+                    let ops = opsOf[n].takeUnretainedValue()
                     let u = state + net.stateOffset[n], p = params + net.parameterOffset[n]
                     ops.initialState(p, u)
                     var rt = NeuronRuntime()
@@ -219,7 +221,6 @@ public final class Simulator {
                     case QueueEntry.frontier:
                         let n = Int(e.item)
                         guard e.version == runtime[n].version, !runtime[n].done else { continue }
-                        unowned(unsafe) let ops = opsOf[n]
                         let before = tapes[n].count
                         // Inputs to n are known up to the horizon: the certain times of its source
                         // neurons, and the next unprocessed input spike (of any channel: a cheap lower
@@ -232,8 +233,10 @@ public final class Simulator {
                         }
                         let safe = horizon > runtime[n].t
                         let clip = safe && horizon == inputLimit && net.receivesEveryInput[n]
-                        let spiked = try ops.extend(&runtime[n], &tapes[n], state + net.stateOffset[n], params + net.parameterOffset[n],
-                                                    net.tmax, safe ? horizon : .infinity, clip, safe ? safeChunkSteps : chunkSteps, scratch)
+                        let spiked = try opsOf[n]._withUnsafeGuaranteedRef { ops in
+                            try ops.extend(&runtime[n], &tapes[n], state + net.stateOffset[n], params + net.parameterOffset[n],
+                                           net.tmax, safe ? horizon : .infinity, clip, safe ? safeChunkSteps : chunkSteps, scratch)
+                        }
                         if safe { certain[n] = max(certain[n], min(runtime[n].t, horizon)) }
                         steps += tapes[n].count - before
                         if steps > maxSteps { throw EventaxError.integration("more than \(maxSteps) solver steps in one simulation (maxSteps)") }
@@ -248,14 +251,16 @@ public final class Simulator {
                     case QueueEntry.spike:
                         let n = Int(e.item)
                         guard e.version == runtime[n].version, runtime[n].spikePending else { continue }
-                        unowned(unsafe) let ops = opsOf[n]
                         let u = state + net.stateOffset[n], p = params + net.parameterOffset[n]
                         let t = runtime[n].t
                         let sid = spikes.count
                         spikes.append(SpikeRecord(neuron: Int32(n), record: Int32(tapes[n].count), time: t))
                         tapes[n].append(.reset, aux: Int32(sid), t: t, h: 0, state: u)
-                        ops.reset(u, p)
-                        commitEvent(n, ops.condition(u, p))
+                        let g = opsOf[n]._withUnsafeGuaranteedRef { ops in
+                            ops.reset(u, p)
+                            return ops.condition(u, p)
+                        }
+                        commitEvent(n, g)
                         log.append(Int32(-(sid + 1)))
                         result.spikes[n].append(t)
                         events += 1
@@ -301,7 +306,7 @@ public final class Simulator {
                     default:
                         let k = Int(e.item)
                         for (slot, n) in net.outputs.enumerated() {
-                            unowned(unsafe) let ops = opsOf[n]
+                            let ops = opsOf[n].takeUnretainedValue()
                             var obs = [Double](repeating: 0, count: ops.observableCount)
                             observe(n, slot: slot, timeIndex: k, time: e.time, ops: ops, params: params + net.parameterOffset[n], into: &obs)
                             result.states[slot][k] = obs
@@ -325,14 +330,16 @@ public final class Simulator {
                  weights: UnsafeMutablePointer<Double>, events: inout Int) throws {
         guard T < net.tmax else { return }
         let n = Int(net.synapseTarget[s])
-        unowned(unsafe) let ops = opsOf[n]
         let u = state + net.stateOffset[n], p = params + net.parameterOffset[n]
-        ops.rollback(T, &runtime[n], &tapes[n], u, p, scratch)
         let did = deliveries.count
-        deliveries.append(DeliveryRecord(target: Int32(n), synapse: Int32(s), source: Int32(src), record: Int32(tapes[n].count)))
-        tapes[n].append(.jump, aux: Int32(did), t: T, h: 0, state: u)
-        ops.jump(u, weights + net.weightOffset[s], p)
-        commitEvent(n, ops.condition(u, p))
+        let g = opsOf[n]._withUnsafeGuaranteedRef { ops in
+            ops.rollback(T, &runtime[n], &tapes[n], u, p, scratch)
+            deliveries.append(DeliveryRecord(target: Int32(n), synapse: Int32(s), source: Int32(src), record: Int32(tapes[n].count)))
+            tapes[n].append(.jump, aux: Int32(did), t: T, h: 0, state: u)
+            ops.jump(u, weights + net.weightOffset[s], p)
+            return ops.condition(u, p)
+        }
+        commitEvent(n, g)
         log.append(Int32(did))
         push(T, QueueEntry.frontier, n, runtime[n].version)
         events += 1

@@ -1,6 +1,7 @@
-/// A Butcher tableau laid out in raw memory for the stepping loop.
+/// A Butcher tableau laid out in raw memory for the stepping loop. A plain value (copying it
+/// costs no reference counting); its owner (``KernelOps``) frees the memory with ``deallocate()``.
 @usableFromInline
-final class TableauData: @unchecked Sendable {
+struct TableauData: @unchecked Sendable {
     @usableFromInline let s: Int
     /// s×s row-major stage coefficients.
     @usableFromInline let a: UnsafeMutablePointer<Double>
@@ -23,7 +24,8 @@ final class TableauData: @unchecked Sendable {
         hasError = t.bError != nil
         errorExponent = 1 / Double(min(t.order, max(t.embeddedOrder, 1)) + 1)
     }
-    deinit { a.deallocate(); b.deallocate(); e.deallocate() }
+    /// Frees the coefficient memory; the owner calls it once.
+    @usableFromInline func deallocate() { a.deallocate(); b.deallocate(); e.deallocate() }
 }
 
 /// One explicit Runge–Kutta step of size `h` from `u` for any model and any scalar type:
