@@ -23,8 +23,8 @@ struct CommonTrainOptions: ParsableArguments {
     @Option(name: .long, help: "Train on the first N training samples only.") var trainSubset: Int?
     @Option(name: .long, help: "Validate and test on the first N samples of those sets only.") var evalSubset: Int?
     @Option(help: "At most one spike per neuron: on or off (default: on for LIF and Izhikevich with TTFS).") var amos: String?
-    @Option(help: "Initial weights: mean of the uniform range (default per model).") var wmean: Double?
-    @Option(help: "Initial weights: width of the uniform range (default per model).") var wlim: Double?
+    @Option(help: "Initial weights: mean of the uniform range (MNIST: of the normal distribution; default per model).") var wmean: Double?
+    @Option(help: "Initial weights: width of the uniform range (MNIST: standard deviation; default per model).") var wlim: Double?
     @Option(help: "Output folder (default: runs/TASK-NEURON-LOSS-seedSEED).") var out: String?
     @Flag(help: "Continue the run in the output folder from its checkpoint.") var resume = false
 

@@ -123,6 +123,17 @@ import Foundation
         try checkAll(net, readout: .full, cotangent: spikeCotangent(net, seed: 45), eps: 1e-4, minDelays: 4, "lif axonal spikes")
     }
 
+    @Test("withSolver keeps weights, parameters, synaptic and axonal delays")
+    func withSolverKeepsDelays() throws {
+        let net = try lifNetwork(seed: 61).withRandomDelays(synapticLimit: 2, axonalLimit: 3, seed: 62)
+        let other = try net.withSolver(SolverConfig(tableau: .tsit5, dt: 0.05, adaptive: AdaptiveConfig(rtol: 1e-8, atol: 1e-8)))
+        #expect(other.delays == net.delays)
+        #expect(other.axonalDelays == net.axonalDelays)
+        #expect(other.axonalDelays.contains { $0 > 0 })
+        #expect(other.weights == net.weights)
+        #expect(other.parameters == net.parameters)
+    }
+
     @Test("QIF with synaptic and axonal delays: reverse pass = finite differences")
     func qifBoth() throws {
         let net = try smallNetwork({ PopulationSpec(QIF(), count: $0, learnable: ["ic", "tmem"]) }, solver: SolverConfig(tableau: .rk4, dt: 0.02),

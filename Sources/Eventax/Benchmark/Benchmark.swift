@@ -105,16 +105,6 @@ public enum YinYangBenchmark {
     ]
 }
 
-extension Network {
-    /// The same network integrated with another solver.
-    public func withSolver(_ solver: SolverConfig) throws -> Network {
-        let specs = populations.map(\.spec)
-        var rebuilt = try Network(inputCount: inputCount, populations: specs, synapses: synapses, outputs: outputs, tmax: tmax, solver: solver, maxEvents: maxEvents)
-        rebuilt = try rebuilt.withWeights(weights, parameters: parameters)
-        return rebuilt
-    }
-}
-
 /// A synthetic workload of the MNIST scale (784-200-10, LIF hidden layer, integrating LI readout,
 /// exp-integral cotangent): each sample has `activeInputs` random channels spiking once in [0, 20] ms.
 /// It needs no data files, so it measures the engine alone.

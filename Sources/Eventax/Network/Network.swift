@@ -297,6 +297,13 @@ public struct Network: Sendable {
                            maxEvents: maxEvents, axonalDelays: axonalDelays)
     }
 
+    /// The same network (weights, parameters, synaptic and axonal delays) integrated with another solver.
+    public func withSolver(_ solver: SolverConfig) throws -> Network {
+        let rebuilt = try Network(inputCount: inputCount, populations: populations.map(\.spec), synapses: synapses, outputs: outputs,
+                                  tmax: tmax, solver: solver, maxEvents: maxEvents, axonalDelays: axonalDelays)
+        return try rebuilt.withWeights(weights, parameters: parameters)
+    }
+
     /// The same network with new delays: `synaptic` one per synapse (layout of ``delays``),
     /// `axonal` one per neuron (layout of ``axonalDelays``); `nil` keeps the current ones.
     /// Values must be finite. They are stored as given and clamped at 0 by the simulation (the

@@ -21,12 +21,7 @@ public enum Classifier {
     /// [0, 40] makes every output spike at ~9 ms, before most inputs arrive (inputs span 0–30 ms),
     /// and learning stalls near 64 % (measured, 100 epochs); [0, 10] puts the first output spike
     /// near 20 ms and reaches 73 % validation accuracy after 4 epochs.
-    ///
-    /// MNIST (784 inputs, ~150 spiking per image): LIF hidden weights uniform in [−0.05, 0.15], so
-    /// that a hidden neuron receives about one threshold's worth of input (mean PSP area 5·w per
-    /// spike over a 30 ms window) and most neurons spike once or twice on the first images.
-    static func initRanges(_ neuron: String, task: String = "yinyang") -> (w: ClosedRange<Double>, b: ClosedRange<Double>, fanIn: Bool) {
-        if task == "mnist" && neuron == "lif" { return (-0.05...0.15, -0.5...0.5, false) }
+    static func initRanges(_ neuron: String) -> (w: ClosedRange<Double>, b: ClosedRange<Double>, fanIn: Bool) {
         switch neuron {
         case "lif": return (0...6, -0.5...0.5, false)
         case "eif": return (0...40, 0...0.05, true)
@@ -58,8 +53,9 @@ public enum Classifier {
     /// it followed by integrating LI readouts without bias.
     public static func initialNetwork(_ config: TrainingConfig) throws -> Network {
         if config.task == "xor" { return try recurrentEGRU(config) }
+        if config.task == "mnist" && config.neuron == "lif" && config.loss != .ttfs { return try mnistLIF(config) }
         var rng = SplitMix64(seed: config.seed)
-        var r = initRanges(config.neuron, task: config.task)
+        var r = initRanges(config.neuron)
         if config.wmean != nil || config.wlim != nil {
             let mean = config.wmean ?? (r.w.lowerBound + r.w.upperBound) / 2
             let width = config.wlim ?? (r.w.upperBound - r.w.lowerBound)
@@ -82,6 +78,24 @@ public enum Classifier {
         let w1 = matrix(h, nOut, -1...1, scale: 1)
         let out = PopulationSpec(IntegratingLI(), count: nOut, parameters: ["tmem": [config.tmem], "tsyn": [config.tsyn], "horizon": [config.tmax]])
         return try Network.layered(inputCount: nIn, layers: [hiddenSpec, out], weights: [w0, w1], tmax: config.tmax,
+                                   solver: config.solverConfig, maxEvents: 2_000_000)
+    }
+
+    /// The MNIST network (784-H-10, LIF hidden layer, integrating LI readouts) initialized as the
+    /// EventProp latency-MNIST setup of mlGeNN (same LIF: τ_mem 20, τ_syn 5, threshold 1, an input
+    /// spike adds w to the synaptic current): input weights N(0.078, 0.045), readout weights
+    /// N(0.2, 0.37), bias currents 0. `wmean`/`wlim` replace the input weights' mean and standard
+    /// deviation. (Uniform [−0.05, 0.15] weights with U[−0.5, 0.5] biases left 80 of 200 hidden
+    /// neurons dead after one epoch and 87 % test accuracy, measured.)
+    static func mnistLIF(_ config: TrainingConfig) throws -> Network {
+        var rng = SplitMix64(seed: config.seed)
+        let h = config.hidden, nIn = config.inputCount, nOut = config.classes
+        let mean = config.wmean ?? 0.078, sd = config.wlim ?? 0.045
+        let w0 = (0..<nIn).map { _ in (0..<h).map { _ in mean + sd * rng.normal() } }
+        let w1 = (0..<h).map { _ in (0..<nOut).map { _ in 0.2 + 0.37 * rng.normal() } }
+        let hidden = spec("lif", count: h, config: config, bias: [Double](repeating: 0, count: h), amos: config.usesAMOS)
+        let out = PopulationSpec(IntegratingLI(), count: nOut, parameters: ["tmem": [config.tmem], "tsyn": [config.tsyn], "horizon": [config.tmax]])
+        return try Network.layered(inputCount: nIn, layers: [hidden, out], weights: [w0, w1], tmax: config.tmax,
                                    solver: config.solverConfig, maxEvents: 2_000_000)
     }
 

@@ -53,7 +53,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var tmax = 30.0
     /// Use only the first N training samples (nil: all).
     public var trainSubset: Int?
-    /// Initial weights are uniform in wmean ± wlim/2 (Eventax's convention); nil: the model's default.
+    /// Initial weights are uniform in wmean ± wlim/2 (Eventax's convention; for MNIST normal with mean wmean and standard deviation wlim); nil: the model's default.
     public var wmean: Double?
     /// Width of the initial weight range; nil: the model's default.
     public var wlim: Double?
