@@ -9,7 +9,8 @@ struct Train: ParsableCommand {
 
 /// Options shared by the classification tasks; unset options keep the task's defaults.
 struct CommonTrainOptions: ParsableArguments {
-    @Option(help: "Neuron model: lif, qif, eif, izhikevich.") var neuron: String?
+    @Option(help: "Neuron model: lif, qif, eif, izhikevich, multicompartment.") var neuron: String?
+    @Option(help: "Dendrites per multi-compartment neuron (default 7).") var dendrites: Int?
     @Option(help: "Loss: ttfs, max, integral, exp-integral.") var loss: String?
     @Option(help: "Epochs (default 100).") var epochs: Int?
     @Option(help: "Seed of initialization, shuffling (and the MNIST validation split).") var seed: UInt64 = 0
@@ -32,6 +33,7 @@ struct CommonTrainOptions: ParsableArguments {
     func apply(to base: TrainingConfig) throws -> TrainingConfig {
         var c = base
         if let neuron { c.neuron = neuron.lowercased() }
+        if let dendrites { c.dendrites = dendrites }
         if let loss {
             guard let l = LossKind(rawValue: loss.lowercased()) else {
                 throw CLIError(description: "--loss: unknown loss \"\(loss)\" (known: ttfs, max, integral, exp-integral)")

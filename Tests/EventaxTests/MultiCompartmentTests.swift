@@ -191,6 +191,27 @@ import Foundation
 
     // MARK: Network files
 
+    @Test("Yin-Yang setup (§IV-G): one neuron per class, TTFS directly on them, state-based through LI readouts; bad --dendrites is an error")
+    func yinYangNetworks() throws {
+        var c = TrainingConfig()
+        c.neuron = "multicompartment"; c.dendrites = 3
+        try c.validate()
+        let ttfs = try Classifier.initialNetwork(c)
+        #expect(ttfs.neuronCount == 3 && ttfs.outputs == [0, 1, 2])
+        #expect(ttfs.synapses.count == 5 * 3 && ttfs.synapses.allSatisfy { $0.weight.count == 3 })
+        let input = YinYangTask.encode(YinYang.generate(.train)[0])
+        let r = try Simulator(network: ttfs).run(input, readout: Classifier.readout(c))
+        #expect(r.ttfs.count == 3)
+        c.loss = .expIntegral
+        let state = try Classifier.initialNetwork(c)
+        #expect(state.neuronCount == 6 && state.outputs == [3, 4, 5])
+        #expect(state.synapses.count == 5 * 3 + 3 * 3)
+        let states = try Simulator(network: state).run(input, readout: Classifier.readout(c)).states
+        #expect(states.count == 3 && states.allSatisfy { $0.allSatisfy { $0.allSatisfy(\.isFinite) } })
+        c.dendrites = 16
+        do { try c.validate(); Issue.record("expected an error") } catch { #expect("\(error)".hasPrefix("--dendrites:"), "\(error)") }
+    }
+
     @Test("General network format: multicompartment with dendrites (and amos) round-trips bitwise; bad uses are errors")
     func networkFile() throws {
         let doc = """

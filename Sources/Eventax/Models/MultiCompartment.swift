@@ -46,13 +46,27 @@ public struct MultiCompartment: NeuronModel {
     /// The number of dendritic compartments N (≥ 1).
     public let dendrites: Int
     /// v, i_0 … i_{N−1}, vd_0 … vd_{N−1}, h_0 … h_{N−1}.
-    public let stateNames: [String]
+    public var stateNames: [String] {
+        let ks = 0..<dendrites
+        return ["v"] + ks.map { "i_\($0)" } + ks.map { "vd_\($0)" } + ks.map { "h_\($0)" }
+    }
     /// The shared parameters (``sharedParameterNames``), then tdend_0 … tdend_{N−1} and
     /// tsyn_0 … tsyn_{N−1}.
-    public let parameters: [ParameterSpec]
+    public var parameters: [ParameterSpec] {
+        let ks = 0..<dendrites
+        return Self.sharedParameters
+            + ks.map { ParameterSpec(Self.tdendName($0), Self.defaultTdend, .positive) }
+            + ks.map { ParameterSpec(Self.tsynName($0), Self.defaultTsyn, .positive) }
+    }
     /// The time constants of every membrane and synaptic current plus ic, or the largest of the
     /// fallbacks (see the type's documentation) that fits the engine's derivative lanes.
-    public let defaultLearnable: [String]
+    public var defaultLearnable: [String] {
+        let ks = 0..<dendrites
+        let membranes = ["tmem"] + ks.map(Self.tdendName)
+        let tiers = [membranes + ks.map(Self.tsynName) + ["ic"], membranes + ["ic"], ["tmem", "ic"], []]
+        let fixedLanes = 1 + 4 * dendrites
+        return tiers.first { fixedLanes + $0.count <= Self.derivativeLaneLimit } ?? []
+    }
 
     /// The derivative lanes the engine's reverse pass supports per neuron (states + learnable
     /// parameters + weights per synapse), as in `makeKernelOps`.
@@ -78,15 +92,6 @@ public struct MultiCompartment: NeuronModel {
             throw EventaxError.invalid(field: "dendrites", "must be ≥ 1, got \(dendrites)")
         }
         self.dendrites = dendrites
-        let ks = 0..<dendrites
-        stateNames = ["v"] + ks.map { "i_\($0)" } + ks.map { "vd_\($0)" } + ks.map { "h_\($0)" }
-        parameters = Self.sharedParameters
-            + ks.map { ParameterSpec(Self.tdendName($0), Self.defaultTdend, .positive) }
-            + ks.map { ParameterSpec(Self.tsynName($0), Self.defaultTsyn, .positive) }
-        let membranes = ["tmem"] + ks.map(Self.tdendName)
-        let tiers = [membranes + ks.map(Self.tsynName) + ["ic"], membranes + ["ic"], ["tmem", "ic"], []]
-        let fixedLanes = stateNames.count + dendrites
-        defaultLearnable = tiers.first { fixedLanes + $0.count <= Self.derivativeLaneLimit } ?? []
     }
 
     /// The name of dendrite k's membrane time constant, `tdend_k`.

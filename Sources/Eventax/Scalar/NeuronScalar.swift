@@ -1,4 +1,5 @@
 import Foundation
+import CEventaxMath
 
 /// The small scalar protocol that neuron models are written against.
 ///
@@ -55,12 +56,16 @@ extension Double: NeuronScalar {
     @inlinable @inline(__always) public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
     /// Natural logarithm.
     @inlinable @inline(__always) public static func log(_ x: Double) -> Double { Foundation.log(x) }
-    /// Sine (``eventaxSinCos(_:)``, so that sin, cos and sinCos agree bit for bit).
-    @inlinable @inline(__always) public static func sin(_ x: Double) -> Double { eventaxSinCos(x).sin }
-    /// Cosine (``eventaxSinCos(_:)``).
-    @inlinable @inline(__always) public static func cos(_ x: Double) -> Double { eventaxSinCos(x).cos }
-    /// Sine and cosine together (``eventaxSinCos(_:)``).
-    @inlinable @inline(__always) public static func sinCos(_ x: Double) -> (sin: Double, cos: Double) { eventaxSinCos(x) }
+    /// Sine.
+    @inlinable @inline(__always) public static func sin(_ x: Double) -> Double { Foundation.sin(x) }
+    /// Cosine.
+    @inlinable @inline(__always) public static func cos(_ x: Double) -> Double { Foundation.cos(x) }
+    /// Sine and cosine together (one libm call).
+    @inlinable @inline(__always) public static func sinCos(_ x: Double) -> (sin: Double, cos: Double) {
+        var s = 0.0, c = 0.0
+        eventax_sincos(x, &s, &c)
+        return (s, c)
+    }
     /// Tangent.
     @inlinable @inline(__always) public static func tan(_ x: Double) -> Double { Foundation.tan(x) }
     /// Hyperbolic tangent.
