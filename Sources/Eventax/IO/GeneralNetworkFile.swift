@@ -80,6 +80,7 @@ extension PopulationSpec {
             case ...8: return KernelOps(model: model, lanes: SIMD8<Double>.self, solver: solver, tableau: tab, learnable: learnable)
             case ...16: return KernelOps(model: model, lanes: SIMD16<Double>.self, solver: solver, tableau: tab, learnable: learnable)
             default:
+                tab.deallocate()  // no KernelOps took ownership
                 throw EventaxError.invalid(field: "learnable", "a neuron with \(model.stateNames.count) states and \(learnable.count) learnable parameters needs \(lanes) derivative lanes; populations of the file format support at most 16")
             }
         }

@@ -112,6 +112,7 @@ func makeKernelOps<M: NeuronModel>(_ model: M, solver: SolverConfig, learnable: 
     case ...32: return KernelOps(model: model, lanes: SIMD32<Double>.self, solver: solver, tableau: tab, learnable: learnable)
     case ...64: return KernelOps(model: model, lanes: SIMD64<Double>.self, solver: solver, tableau: tab, learnable: learnable)
     default:
+        tab.deallocate()  // no KernelOps took ownership
         throw EventaxError.invalid(field: "learnable", "a neuron with \(model.stateNames.count) states and \(learnable.count) learnable parameters needs \(lanes) derivative lanes; at most 64 are supported")
     }
 }
