@@ -73,14 +73,12 @@ extension PopulationSpec {
         self.parameters = parameters
         self.learnable = learnable
         self.makeOps = { solver, learnable in
-            let tab = TableauData(solver.tableau)
-            let lanes = model.stateNames.count + learnable.count + max(1, model.weightsPerSynapse)
+            let lanes = derivativeLanes(model, learnableCount: learnable.count)
             switch lanes {
-            case ...4: return KernelOps(model: model, lanes: SIMD4<Double>.self, solver: solver, tableau: tab, learnable: learnable)
-            case ...8: return KernelOps(model: model, lanes: SIMD8<Double>.self, solver: solver, tableau: tab, learnable: learnable)
-            case ...16: return KernelOps(model: model, lanes: SIMD16<Double>.self, solver: solver, tableau: tab, learnable: learnable)
+            case ...4: return KernelOps(model: model, lanes: SIMD4<Double>.self, solver: solver, learnable: learnable)
+            case ...8: return KernelOps(model: model, lanes: SIMD8<Double>.self, solver: solver, learnable: learnable)
+            case ...16: return KernelOps(model: model, lanes: SIMD16<Double>.self, solver: solver, learnable: learnable)
             default:
-                tab.deallocate()  // no KernelOps took ownership
                 throw EventaxError.invalid(field: "learnable", "a neuron with \(model.stateNames.count) states and \(learnable.count) learnable parameters needs \(lanes) derivative lanes; populations of the file format support at most 16")
             }
         }

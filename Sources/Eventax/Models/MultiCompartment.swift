@@ -64,13 +64,12 @@ public struct MultiCompartment: NeuronModel {
         let ks = 0..<dendrites
         let membranes = ["tmem"] + ks.map(Self.tdendName)
         let tiers = [membranes + ks.map(Self.tsynName) + ["ic"], membranes + ["ic"], ["tmem", "ic"], []]
-        let fixedLanes = 1 + 4 * dendrites
-        return tiers.first { fixedLanes + $0.count <= Self.derivativeLaneLimit } ?? []
+        return tiers.first { derivativeLanes(self, learnableCount: $0.count) <= Self.derivativeLaneLimit } ?? []
     }
 
     /// The derivative lanes the engine's reverse pass supports per neuron (states + learnable
     /// parameters + weights per synapse), as in `makeKernelOps`.
-    public static let derivativeLaneLimit = 64
+    public static let derivativeLaneLimit = maxDerivativeLanes
 
     /// The parameters every dendrite of a neuron shares, in storage order, with their defaults.
     public static let sharedParameters: [ParameterSpec] = [

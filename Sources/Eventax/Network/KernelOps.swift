@@ -36,10 +36,11 @@ final class KernelOps: @unchecked Sendable {
     /// The kernel's learnable-parameter indices (owned; deallocated in `deinit`).
     @usableFromInline let learnableStorage: UnsafeMutableBufferPointer<Int>
 
+    /// The operations of `model` with `lanes`-wide duals; builds and owns the solver's tableau.
     @inlinable
-    init<M: NeuronModel, L: SIMD & Sendable>(model: M, lanes: L.Type, solver: SolverConfig, tableau: TableauData, learnable: [Int]) where L.Scalar == Double {
+    init<M: NeuronModel, L: SIMD & Sendable>(model: M, lanes: L.Type, solver: SolverConfig, learnable: [Int]) where L.Scalar == Double {
         typealias MK = ModelKernel<M, L>
-        self.tableau = tableau
+        tableau = TableauData(solver.tableau)
         learnableStorage = .allocate(capacity: learnable.count)
         _ = learnableStorage.initialize(from: learnable)
         let k = MK(model: model, solver: solver, tableau: tableau, learnable: UnsafeBufferPointer(learnableStorage))
@@ -99,20 +100,28 @@ final class KernelOps: @unchecked Sendable {
     @inlinable @inline(__always) func reverseInitial(_ p: P, _ ubar: P, _ pbar: P, _ s: S) { reverseInitialFn(kernel, p, ubar, pbar, s) }
 }
 
+/// The most derivative lanes (dual width) a neuron's reverse pass supports.
+@usableFromInline let maxDerivativeLanes = 64
+
+/// The derivative lanes a neuron of `model` with `learnableCount` learnable parameters needs:
+/// its states, its learnable parameters and the larger of one (the step size) and its weights per synapse.
+@inlinable
+func derivativeLanes<M: NeuronModel>(_ model: M, learnableCount: Int) -> Int {
+    model.stateNames.count + learnableCount + max(1, model.weightsPerSynapse)
+}
+
 /// Builds the specialized operations of model `M`, choosing the dual-lane width its reverse pass needs.
 @inlinable
 func makeKernelOps<M: NeuronModel>(_ model: M, solver: SolverConfig, learnable: [Int]) throws -> KernelOps {
-    let tab = TableauData(solver.tableau)
-    let lanes = model.stateNames.count + learnable.count + max(1, model.weightsPerSynapse)
+    let lanes = derivativeLanes(model, learnableCount: learnable.count)
     switch lanes {
-    case ...2: return KernelOps(model: model, lanes: SIMD2<Double>.self, solver: solver, tableau: tab, learnable: learnable)
-    case ...4: return KernelOps(model: model, lanes: SIMD4<Double>.self, solver: solver, tableau: tab, learnable: learnable)
-    case ...8: return KernelOps(model: model, lanes: SIMD8<Double>.self, solver: solver, tableau: tab, learnable: learnable)
-    case ...16: return KernelOps(model: model, lanes: SIMD16<Double>.self, solver: solver, tableau: tab, learnable: learnable)
-    case ...32: return KernelOps(model: model, lanes: SIMD32<Double>.self, solver: solver, tableau: tab, learnable: learnable)
-    case ...64: return KernelOps(model: model, lanes: SIMD64<Double>.self, solver: solver, tableau: tab, learnable: learnable)
+    case ...2: return KernelOps(model: model, lanes: SIMD2<Double>.self, solver: solver, learnable: learnable)
+    case ...4: return KernelOps(model: model, lanes: SIMD4<Double>.self, solver: solver, learnable: learnable)
+    case ...8: return KernelOps(model: model, lanes: SIMD8<Double>.self, solver: solver, learnable: learnable)
+    case ...16: return KernelOps(model: model, lanes: SIMD16<Double>.self, solver: solver, learnable: learnable)
+    case ...32: return KernelOps(model: model, lanes: SIMD32<Double>.self, solver: solver, learnable: learnable)
+    case ...64: return KernelOps(model: model, lanes: SIMD64<Double>.self, solver: solver, learnable: learnable)
     default:
-        tab.deallocate()  // no KernelOps took ownership
-        throw EventaxError.invalid(field: "learnable", "a neuron with \(model.stateNames.count) states and \(learnable.count) learnable parameters needs \(lanes) derivative lanes; at most 64 are supported")
+        throw EventaxError.invalid(field: "learnable", "a neuron with \(model.stateNames.count) states and \(learnable.count) learnable parameters needs \(lanes) derivative lanes; at most \(maxDerivativeLanes) are supported")
     }
 }

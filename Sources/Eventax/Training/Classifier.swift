@@ -49,6 +49,12 @@ public enum Classifier {
         }
     }
 
+    /// The state-based readout: one integrating LI neuron per class (time constants and
+    /// exp-integral horizon from the configuration).
+    static func readoutLayer(_ config: TrainingConfig) -> PopulationSpec {
+        PopulationSpec(IntegratingLI(), count: config.classes, parameters: ["tmem": [config.tmem], "tsyn": [config.tsyn], "horizon": [config.tmax]])
+    }
+
     /// The initial network (inputs-H-classes): the chosen model in both layers for TTFS, else a hidden layer of
     /// it followed by integrating LI readouts without bias.
     public static func initialNetwork(_ config: TrainingConfig) throws -> Network {
@@ -77,7 +83,7 @@ public enum Classifier {
                                        solver: config.solverConfig, maxEvents: 2_000_000)
         }
         let w1 = matrix(h, nOut, -1...1, scale: 1)
-        let out = PopulationSpec(IntegratingLI(), count: nOut, parameters: ["tmem": [config.tmem], "tsyn": [config.tsyn], "horizon": [config.tmax]])
+        let out = readoutLayer(config)
         return try Network.layered(inputCount: nIn, layers: [hiddenSpec, out], weights: [w0, w1], tmax: config.tmax,
                                    solver: config.solverConfig, maxEvents: 2_000_000)
     }
@@ -99,7 +105,7 @@ public enum Classifier {
         // so the same logit scale needs the readout weights divided by the trial length.
         let w1 = (0..<h).map { _ in (0..<nOut).map { _ in (0.2 + 0.37 * rng.normal()) / config.tmax } }
         let hidden = spec("lif", count: h, config: config, bias: [Double](repeating: 0, count: h), amos: config.usesAMOS)
-        let out = PopulationSpec(IntegratingLI(), count: nOut, parameters: ["tmem": [config.tmem], "tsyn": [config.tsyn], "horizon": [config.tmax]])
+        let out = readoutLayer(config)
         return try Network.layered(inputCount: nIn, layers: [hidden, out], weights: [w0, w1], tmax: config.tmax,
                                    solver: config.solverConfig, maxEvents: 2_000_000)
     }
@@ -126,7 +132,7 @@ public enum Classifier {
                                tmax: config.tmax, solver: config.solverConfig, maxEvents: 2_000_000)
         }
         for i in 0..<nOut { for o in 0..<nOut { synapses.append(Synapse(from: .neuron(i), to: nOut + o, weight: [rng.uniform(-1...1)])) } }
-        let out = PopulationSpec(IntegratingLI(), count: nOut, parameters: ["tmem": [config.tmem], "tsyn": [config.tsyn], "horizon": [config.tmax]])
+        let out = readoutLayer(config)
         return try Network(inputCount: nIn, populations: [somata, out], synapses: synapses, outputs: Array(nOut..<2 * nOut),
                            tmax: config.tmax, solver: config.solverConfig, maxEvents: 2_000_000)
     }
@@ -145,7 +151,7 @@ public enum Classifier {
         for i in 0..<h { for o in 0..<config.classes { synapses.append(Synapse(from: .neuron(i), to: h + o, weight: [rng.uniform(-1...1)])) } }
         let bias = { (m: Double) in (0..<h).map { _ in m + 0.1 * rng.normal() } }
         let units = PopulationSpec(EGRU(), count: h, parameters: ["tmem": [config.tmem], "tsyn": [config.tsyn], "b_u": bias(-2), "b_r": bias(1), "b_z": bias(0)])
-        let out = PopulationSpec(IntegratingLI(), count: config.classes, parameters: ["tmem": [config.tmem], "tsyn": [config.tsyn], "horizon": [config.tmax]])
+        let out = readoutLayer(config)
         return try Network(inputCount: nIn, populations: [units, out], synapses: synapses, outputs: Array(h..<h + config.classes),
                            tmax: config.tmax, solver: config.solverConfig, maxEvents: 2_000_000)
     }
