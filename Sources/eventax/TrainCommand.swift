@@ -26,6 +26,8 @@ struct CommonTrainOptions: ParsableArguments {
     @Option(help: "At most one spike per neuron: on or off (default: on for LIF and Izhikevich with TTFS).") var amos: String?
     @Option(help: "Initial weights: mean of the uniform range (MNIST: of the normal distribution; default per model).") var wmean: Double?
     @Option(help: "Initial weights: width of the uniform range (MNIST: standard deviation; default per model).") var wlim: Double?
+    @Option(name: .customLong("delays"), help: "Train synaptic delays, initialized uniform in [0, LIMIT) ms (default: no delays).") var delayLimit: Double?
+    @Option(name: .customLong("axonal-delays"), help: "Train axonal delays (one per neuron), initialized uniform in [0, LIMIT) ms.") var axonalDelayLimit: Double?
     @Option(help: "Output folder (default: runs/TASK-NEURON-LOSS-seedSEED).") var out: String?
     @Flag(help: "Continue the run in the output folder from its checkpoint.") var resume = false
 
@@ -48,6 +50,7 @@ struct CommonTrainOptions: ParsableArguments {
         c.solver = solver.lowercased(); c.dt = dt; c.rtol = rtol == 0 ? nil : rtol
         c.trainSubset = trainSubset; c.evalSubset = evalSubset
         c.wmean = wmean; c.wlim = wlim
+        c.delayLimit = delayLimit; c.axonalDelayLimit = axonalDelayLimit
         if let amos {
             switch amos.lowercased() {
             case "on", "true", "yes": c.amos = true

@@ -255,7 +255,7 @@ import Foundation
         formats.expectError("populations[0].dendrites", "expected an integer") {
             _ = try NetworkFile(parsing: population(#"{"model": "multicompartment", "dendrites": 2.5, "count": 1}"#))
         }
-        formats.expectError("populations[0].dendrites", "unknown key (allowed keys: model, count, parameters, learnable, wrap)") {
+        formats.expectError("populations[0].dendrites", "unknown key (allowed keys: model, count, parameters, learnable, wrap, axonal_delays)") {
             _ = try NetworkFile(parsing: population(#"{"model": "lif", "dendrites": 3, "count": 1}"#))
         }
         #expect(throws: EventaxError.invalid(field: "pop.dendrites", "applies to the multicompartment model only, not egru")) {

@@ -108,6 +108,7 @@ import Testing
             && a.parameters.map(\.bitPattern) == b.parameters.map(\.bitPattern)
             && a.weights.map(\.bitPattern) == b.weights.map(\.bitPattern)
             && a.synapses.map(key) == b.synapses.map(key)
+            && a.axonalDelays.map(\.bitPattern) == b.axonalDelays.map(\.bitPattern)
             && a.learnableOffset == b.learnableOffset
             && (0..<a.neuronCount).allSatisfy {
                 a.learnableNames(ofNeuron: $0) == b.learnableNames(ofNeuron: $0)
@@ -229,6 +230,28 @@ import Testing
         #expect(r.spikes.count == 5)
     }
 
+    @Test func axonalDelaysAreReadPerNeuronAndAct() throws {
+        let doc = Self.setting(Self.setting(Self.base, ["populations", 0, "axonal_delays"], [0, 0.5, 2]), ["populations", 1, "axonal_delays"], 0.25)
+        let net = try NetworkFile(json: doc).network
+        #expect(net.axonalDelays == [0, 0.5, 2, 0.25, 0.25])
+        // Every synapse from neuron 2 carries its 2 ms on top of its own delay; input synapses none.
+        for (s, syn) in net.synapses.enumerated() {
+            var expected = max(0, syn.delay)
+            if case .neuron(let m) = syn.source { expected += net.axonalDelays[m] }
+            #expect(net.effectiveDelay(ofSynapse: s) == expected)
+        }
+        // Without the key all are 0.
+        #expect(try NetworkFile(json: Self.base).network.axonalDelays.allSatisfy { $0 == 0 })
+    }
+
+    @Test func writerRejectsNegativeDelaysNamingThem() throws {
+        let net = try NetworkFile(json: Self.rich).network
+        let negativeSynaptic = try net.withDelays(synaptic: net.delays.enumerated().map { $0.offset == 3 ? -0.5 : $0.element })
+        expectError("delays[3]", "is -0.5; files hold delays ≥ 0") { _ = try NetworkFile.generalJSON(negativeSynaptic) }
+        let negativeAxonal = try net.withDelays(axonal: net.axonalDelays.enumerated().map { $0.offset == 4 ? -1 : $0.element })
+        expectError("axonalDelays[4]", "is -1; files hold delays ≥ 0") { _ = try NetworkFile.generalJSON(negativeAxonal) }
+    }
+
     // MARK: writing
 
     /// A recurrent network with every feature: wrappers, per-neuron parameters, learnable lists,
@@ -237,8 +260,8 @@ import Testing
         "format": "general", "version": 1, "inputs": 2,
         "populations": [
             ["model": "alif", "count": 3, "wrap": ["refractory", "amos"], "parameters": ["tref": [0.5, 1, 1.5], "beta": 2, "thresh": 0.4]],
-            ["model": "egru", "count": 3, "parameters": ["thresh": 0.1, "b_u": [-1, -0.5, 0]], "learnable": ["b_u", "tmem"]],
-            ["model": "plif", "count": 2, "wrap": [["type": "refractory", "block_input": true, "tref": 0.3]], "parameters": ["thresh": 0.3]],
+            ["model": "egru", "count": 3, "parameters": ["thresh": 0.1, "b_u": [-1, -0.5, 0]], "learnable": ["b_u", "tmem"], "axonal_delays": [0, 0.15, 0.05]],
+            ["model": "plif", "count": 2, "wrap": [["type": "refractory", "block_input": true, "tref": 0.3]], "parameters": ["thresh": 0.3], "axonal_delays": 0.1],
             ["model": "integrating_li", "count": 2],
         ],
         "connections": [
@@ -457,6 +480,10 @@ import Testing
         (text(["connections", 0, "delays"], [[0, 1, -2], [0, 0, 0]]), "connections[0].delays[0][2]", "must be ≥ 0, got -2"),
         (text(["connections", 0, "delays"], -0.5), "connections[0].delays", "must be ≥ 0, got -0.5"),
         (text(["connections", 0, "delays"], "soon"), "connections[0].delays", "expected a number (every synapse) or a matrix [pre][post], got \"soon\""),
+        (text(["populations", 0, "axonal_delays"], -1), "populations[0].axonal_delays", "must be ≥ 0, got -1"),
+        (text(["populations", 0, "axonal_delays"], [0, 1, -0.25]), "populations[0].axonal_delays[2]", "must be ≥ 0, got -0.25"),
+        (text(["populations", 0, "axonal_delays"], [0, 1]), "populations[0].axonal_delays", "has 2 values, expected one per neuron (3)"),
+        (text(["populations", 0, "axonal_delays"], "late"), "populations[0].axonal_delays", "expected a number ≥ 0 (or an array with one per neuron), got \"late\""),
         // from / to
         (text(["connections", 0, "from"], 7), "connections[0].from", "population 7 does not exist (the network has 2 populations)"),
         (text(["connections", 0, "from"], "inputs"), "connections[0].from", "expected \"input\" or a population index, got \"inputs\""),
@@ -483,7 +510,7 @@ import Testing
          "populations[0].parameters.tadapt", "not a parameter of the amos(refractory(lif)) model"),
         (text(["populations", 1, "learnable"], ["tmem", "w"]), "populations[1].learnable[1]", "\"w\" is not a parameter of the egru model"),
         (text(["populations", 0, "count"], -3), "populations[0].count", "must be an integer ≥ 0, got -3"),
-        (text(["populations", 0, "size"], 3), "populations[0].size", "unknown key (allowed keys: model, count, parameters, learnable, wrap)"),
+        (text(["populations", 0, "size"], 3), "populations[0].size", "unknown key (allowed keys: model, count, parameters, learnable, wrap, axonal_delays)"),
         (text(["populations", 0, "model"], nil), "populations[0].model", "is missing"),
         // top level
         (text(["outputs"], [3, 5]), "outputs[1]", "neuron 5 does not exist (the network has 5 neurons"),

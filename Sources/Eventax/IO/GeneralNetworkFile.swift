@@ -239,7 +239,7 @@ extension NetworkFile {
     /// The keys allowed at the top level of a general-format file.
     public static let generalTopLevelKeys = ["format", "version", "inputs", "populations", "connections", "outputs", "tmax", "solver", "maxEvents"]
     /// The keys allowed in a population object.
-    public static let populationKeys = ["model", "count", "parameters", "learnable", "wrap"]
+    public static let populationKeys = ["model", "count", "parameters", "learnable", "wrap", "axonal_delays"]
     /// The keys allowed in a population object of the `multicompartment` model.
     public static let multiCompartmentPopulationKeys = populationKeys + ["dendrites"]
     /// The keys allowed in a dense connection block.
@@ -385,6 +385,7 @@ extension NetworkFile {
         var specs: [PopulationSpec] = []
         var models: [String] = []
         var first: [Int] = []
+        var axonalDelays: [Double] = []
         var total = 0
         for node in try root.required("populations").array() {
             let (spec, model) = try NetworkFile.generalPopulation(node)
@@ -396,6 +397,7 @@ extension NetworkFile {
             models.append(model)
             first.append(total)
             total += spec.count
+            axonalDelays += try NetworkFile.axonalDelays(node, count: spec.count)
         }
         let sizes = specs.map(\.count)
 
@@ -430,7 +432,7 @@ extension NetworkFile {
         let network: Network
         do {
             network = try Network(inputCount: inputs, populations: specs, synapses: synapses, outputs: outputs, tmax: tmax,
-                                  solver: solver, maxEvents: maxEvents)
+                                  solver: solver, maxEvents: maxEvents, axonalDelays: axonalDelays.contains { $0 != 0 } ? axonalDelays : [])
         } catch EventaxError.invalid(let field, let message) {
             throw EventaxError.invalid(field: NetworkFile.generalField(field), message)
         }
@@ -515,6 +517,18 @@ extension NetworkFile {
     }
 
     /// A parameter's value: one number, or an array with one per neuron.
+    /// A population's `axonal_delays` (a number ≥ 0 for every neuron, or one per neuron), as one
+    /// value per neuron; all 0 without the key.
+    static func axonalDelays(_ node: JSONNode, count: Int) throws -> [Double] {
+        guard let d = try node.optional("axonal_delays") else { return [Double](repeating: 0, count: count) }
+        if case .number = d.value { return [Double](repeating: try delayValue(d.value, d.path), count: count) }
+        guard case .array(let a) = d.value else {
+            throw d.error("expected a number ≥ 0 (or an array with one per neuron), got \(d.value.summary)")
+        }
+        guard a.count == count else { throw d.error("has \(a.count) values, expected one per neuron (\(count))") }
+        return try a.enumerated().map { try delayValue($1, "\(d.path)[\($0)]") }
+    }
+
     static func parameterValues(_ node: JSONNode) throws -> [Double] {
         switch node.value {
         case .array: return try node.numbers()
@@ -756,8 +770,9 @@ extension NetworkFile {
     /// groups become one block: dense (with a mask or `no_self` where synapses are missing) when
     /// they are in row-major order and fill at least half the block, sparse otherwise.
     ///
-    /// Throws for what the format cannot name: a model that is not built in (`populations[k].model`)
-    /// or a solver tableau that is not a built-in method (`solver.method`).
+    /// Throws for what the format cannot name: a model that is not built in (`populations[k].model`),
+    /// a solver tableau that is not a built-in method (`solver.method`), or a negative synaptic or
+    /// axonal delay (`delays[s]`, `axonalDelays[n]`; files hold delays ≥ 0).
     public static func generalJSON(_ network: Network) throws -> JSONValue {
         var root: JSONObject = [
             "format": .string(generalFormatName),
@@ -769,6 +784,9 @@ extension NetworkFile {
             populations.append(try populationJSON(network, pop, field: "populations[\(k)]"))
         }
         root["populations"] = .array(populations)
+        if let s = network.delays.firstIndex(where: { $0 < 0 }) {
+            throw EventaxError.invalid(field: "delays[\(s)]", "is \(formatNumber(network.delays[s])); files hold delays ≥ 0 (the simulation uses max(0, d): write max(0, d) to keep the forward pass)")
+        }
         root["connections"] = .array(connectionsJSON(network))
         root["outputs"] = .array(network.outputs.map { .number(Double($0)) })
         root["tmax"] = .number(network.tmax)
@@ -816,6 +834,13 @@ extension NetworkFile {
         }
         o["parameters"] = .object(parameters)
         o["learnable"] = .array(pop.learnableIndices.map { .string(specs[$0].name) })
+        let axonal = Array(network.axonalDelays[pop.firstNeuron..<pop.firstNeuron + pop.spec.count])
+        if let (j, d) = axonal.enumerated().first(where: { $0.1 < 0 }) {
+            throw EventaxError.invalid(field: "axonalDelays[\(pop.firstNeuron + j)]", "is \(formatNumber(d)); files hold delays ≥ 0 (the simulation uses max(0, d): write max(0, d) to keep the forward pass)")
+        }
+        if axonal.contains(where: { $0 != 0 }) {
+            o["axonal_delays"] = axonal.allSatisfy({ $0.bitPattern == axonal[0].bitPattern }) ? .number(axonal[0]) : JSONValue(axonal)
+        }
         return .object(o)
     }
 

@@ -55,9 +55,18 @@ public enum Classifier {
         PopulationSpec(IntegratingLI(), count: config.classes, parameters: ["tmem": [config.tmem], "tsyn": [config.tsyn], "horizon": [config.tmax]])
     }
 
-    /// The initial network (inputs-H-classes): the chosen model in both layers for TTFS, else a hidden layer of
-    /// it followed by integrating LI readouts without bias.
+    /// The initial network of the task (see ``architecture(_:)``), with random synaptic and axonal
+    /// delays when the configuration trains them (uniform in [0, limit), seeded by the run's seed).
     public static func initialNetwork(_ config: TrainingConfig) throws -> Network {
+        let net = try architecture(config)
+        guard config.delayLimit != nil || config.axonalDelayLimit != nil else { return net }
+        return try net.withRandomDelays(synapticLimit: config.delayLimit, axonalLimit: config.axonalDelayLimit,
+                                        seed: config.seed &+ 0x9E37_79B9_7F4A_7C15)
+    }
+
+    /// The task's network without delays. Yin-Yang and MNIST: inputs-H-classes, the chosen model in
+    /// both layers for TTFS, else a hidden layer of it followed by integrating LI readouts without bias.
+    static func architecture(_ config: TrainingConfig) throws -> Network {
         if config.task == "xor" { return try recurrentEGRU(config) }
         if config.task == "mnist" && config.neuron == "lif" && config.loss != .ttfs { return try mnistLIF(config) }
         if config.neuron == "multicompartment" { return try multiCompartment(config) }

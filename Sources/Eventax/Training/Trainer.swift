@@ -117,11 +117,42 @@ public final class Trainer {
         data = try TaskData(config)
     }
 
-    /// The trainable vector of a network: weights, then learnable parameters.
-    public func trainables(of net: Network) -> [Double] { net.trainables }
+    /// The trainable vector of a network: weights, then learnable parameters, then (when the
+    /// configuration trains them) the synaptic delays, then the axonal delays.
+    public func trainables(of net: Network) -> [Double] {
+        var t = net.trainables
+        if config.delayLimit != nil { t += net.delays }
+        if config.axonalDelayLimit != nil { t += net.axonalDelays }
+        return t
+    }
 
-    /// The network with the given trainable vector.
-    public func network(with trainables: [Double]) throws -> Network { try template.withTrainables(trainables) }
+    /// The part of the trainable vector that holds delays (projected onto [0, ∞) after each step).
+    var delayRange: Range<Int> {
+        let base = template.trainables.count
+        let count = (config.delayLimit != nil ? template.synapses.count : 0) + (config.axonalDelayLimit != nil ? template.neuronCount : 0)
+        return base..<base + count
+    }
+
+    /// The network with the given trainable vector (laid out as ``trainables(of:)``).
+    public func network(with trainables: [Double]) throws -> Network {
+        let base = template.trainables.count, delays = delayRange
+        guard trainables.count == delays.upperBound else {
+            throw EventaxError.invalid(field: "trainables", "has \(trainables.count) values, expected \(delays.upperBound)")
+        }
+        let net = try template.withTrainables(Array(trainables[..<base]))
+        guard !delays.isEmpty else { return net }
+        let nSynaptic = config.delayLimit != nil ? template.synapses.count : 0
+        return try net.withDelays(synaptic: nSynaptic > 0 ? Array(trainables[base..<base + nSynaptic]) : nil,
+                                  axonal: config.axonalDelayLimit != nil ? Array(trainables[(base + nSynaptic)...]) : nil)
+    }
+
+    /// The gradient laid out as ``trainables(of:)``.
+    func trainableGradient(_ g: Gradients) -> [Double] {
+        var v = g.weights + g.parameters
+        if config.delayLimit != nil { v += g.delays }
+        if config.axonalDelayLimit != nil { v += g.axonalDelays }
+        return v
+    }
 
     /// A fresh checkpoint at epoch 0.
     public func initialCheckpoint() -> TrainingCheckpoint {
@@ -187,9 +218,10 @@ public final class Trainer {
             }
             for (i, r) in results.enumerated() where Classifier.evaluate(r, label: labels[i], config: cfg, windowStart: starts[i]).prediction == labels[i] { correct += 1 }
             lossSum += loss
-            var g = (grads.weights + grads.parameters).map { $0 / Double(idx.count) }
+            var g = trainableGradient(grads).map { $0 / Double(idx.count) }
             clipByGlobalNorm(&g, maxNorm: config.clip)
             s.optimizer.step(&s.trainables, g)
+            for k in delayRange { s.trainables[k] = max(0, s.trainables[k]) }
             progress(b + 1, batches)
         }
         let val = try evaluate(network(with: s.trainables), on: data.validation)

@@ -62,6 +62,12 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var wlim: Double?
     /// Restrict spiking neurons to at most one spike (nil: the paper's choice — on for LIF and Izhikevich with TTFS).
     public var amos: Bool?
+    /// Train synaptic delays (one per synapse), initialized uniform in [0, delayLimit) ms as
+    /// Eventax's `dlim`; nil: no synaptic delays. Delays are projected onto [0, ∞) after every step.
+    public var delayLimit: Double?
+    /// Train axonal delays (one per neuron), initialized uniform in [0, axonalDelayLimit) ms as
+    /// Eventax's `axonal_dlim`; nil: no axonal delays. Projected onto [0, ∞) after every step.
+    public var axonalDelayLimit: Double?
 
     /// The paper's Yin-Yang defaults.
     public init() {}
@@ -128,6 +134,8 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         guard clip.isFinite, clip > 0 else { throw EventaxError.invalid(field: "--clip", "must be a finite number > 0, got \(clip)") }
         if let w = wlim, !(w.isFinite && w >= 0) { throw EventaxError.invalid(field: "--wlim", "must be a finite number ≥ 0, got \(w)") }
         if let w = wmean, !w.isFinite { throw EventaxError.invalid(field: "--wmean", "must be finite, got \(w)") }
+        if let d = delayLimit, !(d.isFinite && d >= 0) { throw EventaxError.invalid(field: "--delays", "must be a finite number ≥ 0, got \(d)") }
+        if let d = axonalDelayLimit, !(d.isFinite && d >= 0) { throw EventaxError.invalid(field: "--axonal-delays", "must be a finite number ≥ 0, got \(d)") }
         if let n = trainSubset, !(1...trainAvailable).contains(n) { throw EventaxError.invalid(field: "--train-subset", "must be in 1...\(trainAvailable), got \(n)") }
         try solverConfig.validate()
     }
