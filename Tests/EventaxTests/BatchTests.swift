@@ -30,6 +30,24 @@ import Testing
         #expect(total.contains { $0 != 0 })
     }
 
+    @Test("The evaluator keeps no copy of the results it returns (they were leaked once)")
+    func resultsAreNotRetained() throws {
+        let net = try YinYangBenchmark.network(solver: SolverConfig(tableau: .euler, dt: 0.1))
+        let (inputs, _) = YinYangBenchmark.data(count: 20)
+        let evaluator = BatchEvaluator(network: net, threads: 2)
+        var forward = try evaluator.forward(inputs, readout: .full)
+        var trained = try evaluator.lossAndGradient(inputs, readout: .full) { _, r in (0, Cotangent(spikes: r.spikes.map { $0.map { _ in 1 } })) }.results
+        // Mutating a result's spike lists copies their storage only if someone else still holds it.
+        func address(_ a: [[Double]]) -> UInt { a.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } }
+        for k in inputs.indices {
+            let a = address(forward[k].spikes), b = address(trained[k].spikes)
+            forward[k].spikes[0] = []
+            trained[k].spikes[0] = []
+            #expect(address(forward[k].spikes) == a, "forward result \(k) is still referenced elsewhere")
+            #expect(address(trained[k].spikes) == b, "lossAndGradient result \(k) is still referenced elsewhere")
+        }
+    }
+
     @Test("TTFS cross-entropy cotangent matches finite differences of the loss")
     func ttfsLossDerivative() {
         let loss = TTFSCrossEntropy()

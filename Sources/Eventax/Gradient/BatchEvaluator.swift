@@ -50,7 +50,7 @@ public final class BatchEvaluator: @unchecked Sendable {
     public func forward(_ inputs: [[[Double]]], readouts: [ReadoutRequest]) throws -> [SimulationResult] {
         let results = UnsafeMutableBufferPointer<SimulationResult?>.allocate(capacity: inputs.count)
         results.initialize(repeating: nil)
-        defer { results.deallocate() }
+        defer { results.deinitialize(); results.deallocate() }  // deinitialize: the results hold arrays
         try forEachChunk(count: inputs.count) { c, sim in
             for i in c * self.chunkSize..<min(inputs.count, (c + 1) * self.chunkSize) { results[i] = try sim.run(inputs[i], readout: readouts[i]) }
         }
@@ -72,7 +72,7 @@ public final class BatchEvaluator: @unchecked Sendable {
         let chunks = (inputs.count + chunkSize - 1) / chunkSize
         let results = UnsafeMutableBufferPointer<SimulationResult?>.allocate(capacity: inputs.count)
         results.initialize(repeating: nil)
-        defer { results.deallocate() }
+        defer { results.deinitialize(); results.deallocate() }  // deinitialize: the results hold arrays
         let net = network
         var loss = 0.0
         var total = Gradients(network: net, inputShape: [])
@@ -82,7 +82,7 @@ public final class BatchEvaluator: @unchecked Sendable {
         let wave = threads * 4
         let partial = UnsafeMutableBufferPointer<(Double, Gradients)?>.allocate(capacity: wave)
         partial.initialize(repeating: nil)
-        defer { partial.deallocate() }
+        defer { partial.deinitialize(); partial.deallocate() }
         for first in stride(from: 0, to: chunks, by: wave) {
             let count = min(wave, chunks - first)
             try forEachChunk(count: count * chunkSize) { w, sim in
