@@ -40,6 +40,16 @@ import Foundation
         try checkTrainableGradients(c, components: Array(stride(from: delays.lowerBound, to: delays.upperBound, by: 2)), eps: 1e-4)
     }
 
+    @Test("Multi-compartment Yin-Yang networks (§IV-G builder): loss gradients match finite differences", arguments: [LossKind.ttfs, .expIntegral])
+    func multiCompartmentGradients(loss: LossKind) throws {
+        var c = TrainingConfig()
+        c.neuron = "multicompartment"; c.dendrites = 2; c.loss = loss; c.solver = "rk4"; c.rtol = nil; c.dt = 0.05; c.seed = 2
+        let trainer = try Trainer(config: c, threads: 1)
+        let r = try Simulator(network: trainer.template).run(YinYangTask.encode(YinYang.generate(.test)[7]), readout: Classifier.readout(c))
+        #expect(r.spikes.contains { !$0.isEmpty }, "the multi-compartment neurons should spike")
+        try checkTrainableGradients(c, components: Array(stride(from: 0, to: trainer.template.trainables.count, by: 4)))
+    }
+
     /// Central differences (fourth order, Double) of the loss on one Yin-Yang sample against the
     /// trainer's gradient, for the given trainable components whose spike counts do not change.
     func checkTrainableGradients(_ c: TrainingConfig, components: [Int], eps: Double = 1e-5) throws {
