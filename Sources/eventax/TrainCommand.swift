@@ -26,6 +26,7 @@ struct CommonTrainOptions: ParsableArguments {
     @Option(help: "At most one spike per neuron: on or off (default: on for LIF and Izhikevich with TTFS).") var amos: String?
     @Option(help: "Initial weights: mean of the uniform range (MNIST: of the normal distribution; default per model).") var wmean: Double?
     @Option(help: "Initial weights: width of the uniform range (MNIST: standard deviation; default per model).") var wlim: Double?
+    @Option(name: .customLong("fan-in"), help: "Scale initial weights by fan-in n: none, sqrt (1/√n) or linear (1/n) (default per model).") var fanIn: String?
     @Option(name: .customLong("delays"), help: "Train synaptic delays, initialized uniform in [0, LIMIT) ms (default: no delays).") var delayLimit: Double?
     @Option(name: .customLong("axonal-delays"), help: "Train axonal delays (one per neuron), initialized uniform in [0, LIMIT) ms.") var axonalDelayLimit: Double?
     @Option(help: "Output folder (default: runs/TASK-NEURON-LOSS-seedSEED).") var out: String?
@@ -51,6 +52,12 @@ struct CommonTrainOptions: ParsableArguments {
         c.trainSubset = trainSubset; c.evalSubset = evalSubset
         c.wmean = wmean; c.wlim = wlim
         c.delayLimit = delayLimit; c.axonalDelayLimit = axonalDelayLimit
+        if let fanIn {
+            guard let f = FanInScaling(rawValue: fanIn.lowercased()) else {
+                throw CLIError(description: "--fan-in: unknown scaling \"\(fanIn)\" (known: none, sqrt, linear)")
+            }
+            c.fanIn = f
+        }
         if let amos {
             switch amos.lowercased() {
             case "on", "true", "yes": c.amos = true

@@ -156,6 +156,21 @@ import Foundation
         do { try bad.validate(); Issue.record("expected an error") } catch { #expect("\(error)".hasPrefix("--delays:"), "\(error)") }
     }
 
+    @Test("Fan-in scaling of the initial weights: none, 1/√n and 1/n of the uniform range")
+    func fanInScaling() throws {
+        var c = TrainingConfig()
+        c.wmean = 20; c.wlim = 40
+        for (f, hiddenMax, outputMax) in [(FanInScaling.none, 40.0, 40.0), (.sqrt, 40 / 5.0.squareRoot(), 40 / 50.0.squareRoot()), (.linear, 8, 0.8)] {
+            c.fanIn = f
+            let net = try Classifier.initialNetwork(c)
+            let hidden = net.synapses.filter { if case .input = $0.source { return true } else { return false } }.map { $0.weight[0] }
+            let output = net.synapses.filter { if case .neuron = $0.source { return true } else { return false } }.map { $0.weight[0] }
+            #expect(hidden.count == 5 * 50 && output.count == 50 * 3)
+            #expect(hidden.allSatisfy { (0...hiddenMax).contains($0) } && hidden.max()! > 0.9 * hiddenMax, "\(f): hidden up to \(hidden.max()!)")
+            #expect(output.allSatisfy { (0...outputMax).contains($0) } && output.max()! > 0.9 * outputMax, "\(f): output up to \(output.max()!)")
+        }
+    }
+
     @Test("A trainable vector of the wrong length is an error naming it; a correct one round-trips")
     func trainablesShape() throws {
         let trainer = try Trainer(config: smallConfig(), threads: 1)

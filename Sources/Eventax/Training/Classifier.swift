@@ -21,12 +21,12 @@ public enum Classifier {
     /// [0, 40] makes every output spike at ~9 ms, before most inputs arrive (inputs span 0–30 ms),
     /// and learning stalls near 64 % (measured, 100 epochs); [0, 10] puts the first output spike
     /// near 20 ms and reaches 73 % validation accuracy after 4 epochs.
-    static func initRanges(_ neuron: String) -> (w: ClosedRange<Double>, b: ClosedRange<Double>, fanIn: Bool) {
+    static func initRanges(_ neuron: String) -> (w: ClosedRange<Double>, b: ClosedRange<Double>, fanIn: FanInScaling) {
         switch neuron {
-        case "lif": return (0...6, -0.5...0.5, false)
-        case "eif": return (0...40, 0...0.05, true)
-        case "izhikevich": return (0...40, -0.5...0.5, true)
-        default: return (0...10, -0.5...0.5, false)
+        case "lif": return (0...6, -0.5...0.5, .none)
+        case "eif": return (0...40, 0...0.05, .linear)
+        case "izhikevich": return (0...40, -0.5...0.5, .linear)
+        default: return (0...10, -0.5...0.5, .none)
         }
     }
 
@@ -72,6 +72,7 @@ public enum Classifier {
         if config.neuron == "multicompartment" { return try multiCompartment(config) }
         var rng = SplitMix64(seed: config.seed)
         var r = initRanges(config.neuron)
+        if let f = config.fanIn { r.fanIn = f }
         if config.wmean != nil || config.wlim != nil {
             let mean = config.wmean ?? (r.w.lowerBound + r.w.upperBound) / 2
             let width = config.wlim ?? (r.w.upperBound - r.w.lowerBound)
@@ -81,11 +82,11 @@ public enum Classifier {
             (0..<rows).map { _ in (0..<cols).map { _ in rng.uniform(range) * scale } }
         }
         let h = config.hidden, nIn = config.inputCount, nOut = config.classes
-        let w0 = matrix(nIn, h, r.w, scale: r.fanIn ? 1.0 / Double(nIn) : 1)
+        let w0 = matrix(nIn, h, r.w, scale: r.fanIn.scale(fanIn: nIn))
         let b0 = (0..<h).map { _ in rng.uniform(r.b) }
         let hiddenSpec = spec(config.neuron, count: h, config: config, bias: b0, amos: config.usesAMOS)
         if config.loss == .ttfs {
-            let w1 = matrix(h, nOut, r.w, scale: r.fanIn ? 1.0 / Double(h) : 1)
+            let w1 = matrix(h, nOut, r.w, scale: r.fanIn.scale(fanIn: h))
             let b1 = (0..<nOut).map { _ in rng.uniform(r.b) }
             let out = spec(config.neuron, count: nOut, config: config, bias: b1, amos: config.usesAMOS)
             return try Network.layered(inputCount: nIn, layers: [hiddenSpec, out], weights: [w0, w1], tmax: config.tmax,

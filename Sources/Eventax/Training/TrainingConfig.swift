@@ -12,6 +12,25 @@ public enum LossKind: String, CaseIterable, Sendable, Codable {
     case expIntegral = "exp-integral"
 }
 
+/// How initial weights are scaled by the fan-in n of their target neuron (Eventax's `fan_in_mode`).
+public enum FanInScaling: String, CaseIterable, Sendable, Codable {
+    /// No scaling.
+    case none
+    /// Weights times 1/√n.
+    case sqrt
+    /// Weights times 1/n.
+    case linear
+
+    /// The factor for fan-in `n`.
+    public func scale(fanIn n: Int) -> Double {
+        switch self {
+        case .none: return 1
+        case .sqrt: return 1 / Double(max(n, 1)).squareRoot()
+        case .linear: return 1 / Double(max(n, 1))
+        }
+    }
+}
+
 /// Everything that defines a training run. Defaults are the paper's Yin-Yang setup (Tables II/III);
 /// ``mnist(data:)`` gives the MNIST setup.
 public struct TrainingConfig: Codable, Sendable, Equatable {
@@ -60,6 +79,9 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var wmean: Double?
     /// Width of the initial weight range; nil: the model's default.
     public var wlim: Double?
+    /// Scaling of the uniform initial weights of the Yin-Yang networks by fan-in (nil: the
+    /// model's default: linear for EIF and Izhikevich, none otherwise).
+    public var fanIn: FanInScaling?
     /// Restrict spiking neurons to at most one spike (nil: the paper's choice — on for LIF and Izhikevich with TTFS).
     public var amos: Bool?
     /// Train synaptic delays (one per synapse), initialized uniform in [0, delayLimit) ms as
