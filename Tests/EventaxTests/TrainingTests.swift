@@ -248,4 +248,26 @@ import Foundation
         #expect(file.network.weights + file.network.parameters == (try trainer.network(with: state.bestTrainables)).weights + (try trainer.network(with: state.bestTrainables)).parameters)
         #expect(file.layerSizes == [4, 3])
     }
+
+    @Test("Checkpoints of networks that are not layered (multi-compartment, recurrent XOR) load as general files; their gradients have the file's shapes", arguments: ["multicompartment", "xor"])
+    func nonLayeredCheckpointLoads(setup: String) throws {
+        var c = setup == "xor" ? TrainingConfig.xor() : TrainingConfig()
+        if setup == "multicompartment" { c.neuron = "multicompartment"; c.dendrites = 2 } else { c.hidden = 5 }
+        c.trainSubset = 10; c.evalSubset = 10
+        let trainer = try Trainer(config: c, threads: 1)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-ckpt-\(setup)-\(getpid()).json").path
+        try writeAtomically(JSONEncoder().encode(trainer.initialCheckpoint()), to: path)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let file = try NetworkFile(contentsOf: path)
+        #expect(file.format == .general)
+        #expect(file.network.weights == trainer.template.weights && file.network.neuronCount == trainer.template.neuronCount)
+        let input = setup == "xor" ? trainer.data.train.input(0) : YinYangTask.encode(YinYang.generate(.test)[0])
+        let sim = Simulator(network: file.network)
+        let r = try sim.run(input, readout: ReadoutRequest(observationTimes: [c.tmax / 2]))
+        let g = try sim.gradient(Cotangent(ttfs: r.ttfs.map { $0 == nil ? 0 : 1 }, states: r.states.map { $0.map { $0.map { _ in 1 } } }))
+        guard case .object(let o) = try file.gradientsJSON(g), case .array(let blocks)? = o["weights"] else {
+            Issue.record("expected gradients.weights as one entry per connection"); return
+        }
+        #expect(blocks.count == (setup == "xor" ? 3 : 2 - (c.loss == .ttfs ? 1 : 0)))
+    }
 }

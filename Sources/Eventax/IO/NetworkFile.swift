@@ -177,13 +177,21 @@ public struct NetworkFile: Sendable {
     }
 
     /// Reads and parses a network file, or a training checkpoint (`eventax train … DIR/checkpoint.json`,
-    /// recognized by its `trainables` key), whose best-validation network it loads.
+    /// recognized by its `trainables` key), whose best-validation network it loads: as a layered
+    /// file (inputs-H-classes) for the feed-forward tasks, and as its general-format file for the
+    /// recurrent XOR network and the multi-compartment setups, which are not layered.
     public init(contentsOf path: String) throws {
         let json = try JSONValue.read(contentsOf: path)
         if case .object(let obj) = json, obj.contains("trainables") {
             let state = try TrainingCheckpoint.load(path)
-            self.init(network: try state.bestNetwork().1, layerSizes: [state.config.hidden, 3],
-                      layerModels: [state.config.neuron, state.config.loss == .ttfs ? state.config.neuron : "li"])
+            let c = state.config
+            let network = try state.bestNetwork().1
+            if c.task == "xor" || c.neuron == "multicompartment" {
+                try self.init(json: NetworkFile.generalJSON(network))
+                return
+            }
+            self.init(network: network, layerSizes: [c.hidden, c.classes],
+                      layerModels: [c.neuron, c.loss == .ttfs ? c.neuron : "integrating_li"])
             return
         }
         try self.init(json: json)
