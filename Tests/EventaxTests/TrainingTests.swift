@@ -47,7 +47,7 @@ import Foundation
         let trainer = try Trainer(config: c, threads: 1)
         let r = try Simulator(network: trainer.template).run(YinYangTask.encode(YinYang.generate(.test)[7]), readout: Classifier.readout(c))
         #expect(r.spikes.contains { !$0.isEmpty }, "the multi-compartment neurons should spike")
-        try checkTrainableGradients(c, components: Array(stride(from: 0, to: trainer.template.trainables.count, by: 4)))
+        try checkTrainableGradients(c, components: Array(stride(from: 0, to: trainer.template.trainables.count, by: 6)))
     }
 
     /// Central differences (fourth order, Double) of the loss on one Yin-Yang sample against the
