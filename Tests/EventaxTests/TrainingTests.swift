@@ -249,6 +249,25 @@ import Foundation
         #expect(file.layerSizes == [4, 3])
     }
 
+    @Test("An MNIST checkpoint loads as a network without its data directory")
+    func mnistCheckpointLoadsWithoutData() throws {
+        var c = TrainingConfig.mnist(data: "/nonexistent-mnist-directory")
+        c.hidden = 3; c.delayLimit = 1
+        let template = try Classifier.initialNetwork(c)
+        let layout = TrainableLayout(config: c, template: template)
+        var t = layout.trainables(of: template)
+        t[0] += 0.25; t[t.count - 1] = 0.5  // a trained weight and a trained delay
+        let state = TrainingCheckpoint(config: c, epochsDone: 1, trainables: t, optimizer: AdamW(lr: 0.005), bestEpoch: 1,
+                                       bestValidationAccuracy: 0.5, bestTrainables: t, history: [], wallSeconds: 1)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-mnist-ckpt-\(getpid()).json").path
+        try writeAtomically(JSONEncoder().encode(state), to: path)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let file = try NetworkFile(contentsOf: path)
+        #expect(file.layerSizes == [3, 10] && file.network.inputCount == 784)
+        #expect(layout.trainables(of: file.network) == t)
+        #expect(throws: EventaxError.self) { _ = try Trainer(config: c, threads: 1) }  // training does need the data
+    }
+
     @Test("Checkpoints of networks that are not layered (multi-compartment, recurrent XOR) load as general files; their gradients have the file's shapes", arguments: ["multicompartment", "xor"])
     func nonLayeredCheckpointLoads(setup: String) throws {
         var c = setup == "xor" ? TrainingConfig.xor() : TrainingConfig()

@@ -185,7 +185,7 @@ public struct NetworkFile: Sendable {
         if case .object(let obj) = json, obj.contains("trainables") {
             let state = try TrainingCheckpoint.load(path)
             let c = state.config
-            let network = try state.bestNetwork().1
+            let network = try state.bestNetworkOnly()
             if c.task == "xor" || c.neuron == "multicompartment" {
                 try self.init(json: NetworkFile.generalJSON(network))
                 return

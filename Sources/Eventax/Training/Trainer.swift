@@ -65,14 +65,26 @@ extension TrainingCheckpoint {
         }
     }
 
-    /// The best-validation network of this checkpoint (its configuration rebuilds the structure).
+    /// The best-validation network of this checkpoint and a trainer for its configuration (which
+    /// loads the task's data).
     public func bestNetwork(threads: Int = 1) throws -> (Trainer, Network) {
         let trainer = try Trainer(config: config, threads: threads)
-        let expected = trainer.trainables(of: trainer.template).count
+        return (trainer, try bestNetwork(layout: trainer.layout))
+    }
+
+    /// The best-validation network alone: the configuration rebuilds the structure, no data is
+    /// loaded (an MNIST checkpoint runs without its data directory).
+    public func bestNetworkOnly() throws -> Network {
+        try config.validate()
+        return try bestNetwork(layout: TrainableLayout(config: config, template: Classifier.initialNetwork(config)))
+    }
+
+    func bestNetwork(layout: TrainableLayout) throws -> Network {
+        let expected = layout.delayRange.upperBound
         guard bestTrainables.count == expected, trainables.count == expected else {
             throw EventaxError.invalid(field: "bestTrainables", "has \(bestTrainables.count) values, the configuration's network needs \(expected)")
         }
-        return (trainer, try trainer.network(with: bestTrainables))
+        return try layout.network(with: bestTrainables)
     }
 }
 
@@ -107,6 +119,8 @@ public final class Trainer {
     public let template: Network
     /// The task's training, validation and test sets.
     public let data: TaskData
+    /// How the trainable vector maps onto the network.
+    let layout: TrainableLayout
 
     /// A trainer; validates the configuration and builds the initial network.
     public init(config: TrainingConfig, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
@@ -114,45 +128,21 @@ public final class Trainer {
         self.config = config
         self.threads = max(1, threads)
         template = try Classifier.initialNetwork(config)
+        layout = TrainableLayout(config: config, template: template)
         data = try TaskData(config)
     }
 
-    /// The trainable vector of a network: weights, then learnable parameters, then (when the
-    /// configuration trains them) the synaptic delays, then the axonal delays.
-    public func trainables(of net: Network) -> [Double] {
-        var t = net.trainables
-        if config.delayLimit != nil { t += net.delays }
-        if config.axonalDelayLimit != nil { t += net.axonalDelays }
-        return t
-    }
+    /// The trainable vector of a network (see ``TrainableLayout``).
+    public func trainables(of net: Network) -> [Double] { layout.trainables(of: net) }
 
     /// The part of the trainable vector that holds delays (projected onto [0, ∞) after each step).
-    var delayRange: Range<Int> {
-        let base = template.trainables.count
-        let count = (config.delayLimit != nil ? template.synapses.count : 0) + (config.axonalDelayLimit != nil ? template.neuronCount : 0)
-        return base..<base + count
-    }
+    var delayRange: Range<Int> { layout.delayRange }
 
     /// The network with the given trainable vector (laid out as ``trainables(of:)``).
-    public func network(with trainables: [Double]) throws -> Network {
-        let base = template.trainables.count, delays = delayRange
-        guard trainables.count == delays.upperBound else {
-            throw EventaxError.invalid(field: "trainables", "has \(trainables.count) values, expected \(delays.upperBound)")
-        }
-        let net = try template.withTrainables(Array(trainables[..<base]))
-        guard !delays.isEmpty else { return net }
-        let nSynaptic = config.delayLimit != nil ? template.synapses.count : 0
-        return try net.withDelays(synaptic: nSynaptic > 0 ? Array(trainables[base..<base + nSynaptic]) : nil,
-                                  axonal: config.axonalDelayLimit != nil ? Array(trainables[(base + nSynaptic)...]) : nil)
-    }
+    public func network(with trainables: [Double]) throws -> Network { try layout.network(with: trainables) }
 
     /// The gradient laid out as ``trainables(of:)``.
-    func trainableGradient(_ g: Gradients) -> [Double] {
-        var v = g.weights + g.parameters
-        if config.delayLimit != nil { v += g.delays }
-        if config.axonalDelayLimit != nil { v += g.axonalDelays }
-        return v
-    }
+    func trainableGradient(_ g: Gradients) -> [Double] { layout.gradient(g) }
 
     /// A fresh checkpoint at epoch 0.
     public func initialCheckpoint() -> TrainingCheckpoint {
@@ -257,5 +247,51 @@ public func writeAtomically(_ data: Data, to path: String) throws {
         throw e
     } catch {
         throw EventaxError.io(path: path, "could not write: \(error.localizedDescription)")
+    }
+}
+
+/// How a configuration's trainable vector maps onto its network: the weights, then the learnable
+/// parameters, then (when the configuration trains them) the synaptic delays, then the axonal
+/// delays.
+struct TrainableLayout: Sendable {
+    /// The run's configuration (which delays are trained).
+    let config: TrainingConfig
+    /// The network whose structure the trainables fill.
+    let template: Network
+
+    /// The trainable vector of a network.
+    func trainables(of net: Network) -> [Double] {
+        var t = net.trainables
+        if config.delayLimit != nil { t += net.delays }
+        if config.axonalDelayLimit != nil { t += net.axonalDelays }
+        return t
+    }
+
+    /// The part of the vector that holds delays.
+    var delayRange: Range<Int> {
+        let base = template.trainables.count
+        let count = (config.delayLimit != nil ? template.synapses.count : 0) + (config.axonalDelayLimit != nil ? template.neuronCount : 0)
+        return base..<base + count
+    }
+
+    /// The template with the trainable vector `t`.
+    func network(with t: [Double]) throws -> Network {
+        let base = template.trainables.count, delays = delayRange
+        guard t.count == delays.upperBound else {
+            throw EventaxError.invalid(field: "trainables", "has \(t.count) values, expected \(delays.upperBound)")
+        }
+        let net = try template.withTrainables(Array(t[..<base]))
+        guard !delays.isEmpty else { return net }
+        let nSynaptic = config.delayLimit != nil ? template.synapses.count : 0
+        return try net.withDelays(synaptic: nSynaptic > 0 ? Array(t[base..<base + nSynaptic]) : nil,
+                                  axonal: config.axonalDelayLimit != nil ? Array(t[(base + nSynaptic)...]) : nil)
+    }
+
+    /// A gradient laid out as the trainable vector.
+    func gradient(_ g: Gradients) -> [Double] {
+        var v = g.weights + g.parameters
+        if config.delayLimit != nil { v += g.delays }
+        if config.axonalDelayLimit != nil { v += g.axonalDelays }
+        return v
     }
 }
