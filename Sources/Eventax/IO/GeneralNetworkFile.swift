@@ -516,7 +516,6 @@ extension NetworkFile {
         return (spec, model)
     }
 
-    /// A parameter's value: one number, or an array with one per neuron.
     /// A population's `axonal_delays` (a number ≥ 0 for every neuron, or one per neuron), as one
     /// value per neuron; all 0 without the key.
     static func axonalDelays(_ node: JSONNode, count: Int) throws -> [Double] {
@@ -529,6 +528,7 @@ extension NetworkFile {
         return try a.enumerated().map { try delayValue($1, "\(d.path)[\($0)]") }
     }
 
+    /// A parameter's value: one number, or an array with one per neuron.
     static func parameterValues(_ node: JSONNode) throws -> [Double] {
         switch node.value {
         case .array: return try node.numbers()
@@ -774,6 +774,11 @@ extension NetworkFile {
     /// a solver tableau that is not a built-in method (`solver.method`), or a negative synaptic or
     /// axonal delay (`delays[s]`, `axonalDelays[n]`; files hold delays ≥ 0).
     public static func generalJSON(_ network: Network) throws -> JSONValue {
+        for (field, delays) in [("delays", network.delays), ("axonalDelays", network.axonalDelays)] {
+            if let k = delays.firstIndex(where: { $0 < 0 }) {
+                throw EventaxError.invalid(field: "\(field)[\(k)]", "is \(formatNumber(delays[k])); files hold delays ≥ 0 (the simulation uses max(0, d): write max(0, d) to keep the forward pass)")
+            }
+        }
         var root: JSONObject = [
             "format": .string(generalFormatName),
             "version": .number(Double(generalFormatVersion)),
@@ -784,9 +789,6 @@ extension NetworkFile {
             populations.append(try populationJSON(network, pop, field: "populations[\(k)]"))
         }
         root["populations"] = .array(populations)
-        if let s = network.delays.firstIndex(where: { $0 < 0 }) {
-            throw EventaxError.invalid(field: "delays[\(s)]", "is \(formatNumber(network.delays[s])); files hold delays ≥ 0 (the simulation uses max(0, d): write max(0, d) to keep the forward pass)")
-        }
         root["connections"] = .array(connectionsJSON(network))
         root["outputs"] = .array(network.outputs.map { .number(Double($0)) })
         root["tmax"] = .number(network.tmax)
@@ -835,9 +837,6 @@ extension NetworkFile {
         o["parameters"] = .object(parameters)
         o["learnable"] = .array(pop.learnableIndices.map { .string(specs[$0].name) })
         let axonal = Array(network.axonalDelays[pop.firstNeuron..<pop.firstNeuron + pop.spec.count])
-        if let (j, d) = axonal.enumerated().first(where: { $0.1 < 0 }) {
-            throw EventaxError.invalid(field: "axonalDelays[\(pop.firstNeuron + j)]", "is \(formatNumber(d)); files hold delays ≥ 0 (the simulation uses max(0, d): write max(0, d) to keep the forward pass)")
-        }
         if axonal.contains(where: { $0 != 0 }) {
             o["axonal_delays"] = axonal.allSatisfy({ $0.bitPattern == axonal[0].bitPattern }) ? .number(axonal[0]) : JSONValue(axonal)
         }

@@ -258,6 +258,18 @@ struct TrainableLayout: Sendable {
     let config: TrainingConfig
     /// The network whose structure the trainables fill.
     let template: Network
+    /// The part of the vector that holds delays (after the weights and learnable parameters).
+    let delayRange: Range<Int>
+    /// How many of those are synaptic delays (the rest are axonal).
+    let synapticDelayCount: Int
+
+    init(config: TrainingConfig, template: Network) {
+        self.config = config
+        self.template = template
+        let base = template.weights.count + template.learnableTotal
+        synapticDelayCount = config.delayLimit != nil ? template.synapses.count : 0
+        delayRange = base..<base + synapticDelayCount + (config.axonalDelayLimit != nil ? template.neuronCount : 0)
+    }
 
     /// The trainable vector of a network.
     func trainables(of net: Network) -> [Double] {
@@ -267,24 +279,16 @@ struct TrainableLayout: Sendable {
         return t
     }
 
-    /// The part of the vector that holds delays.
-    var delayRange: Range<Int> {
-        let base = template.trainables.count
-        let count = (config.delayLimit != nil ? template.synapses.count : 0) + (config.axonalDelayLimit != nil ? template.neuronCount : 0)
-        return base..<base + count
-    }
-
     /// The template with the trainable vector `t`.
     func network(with t: [Double]) throws -> Network {
-        let base = template.trainables.count, delays = delayRange
-        guard t.count == delays.upperBound else {
-            throw EventaxError.invalid(field: "trainables", "has \(t.count) values, expected \(delays.upperBound)")
+        let base = delayRange.lowerBound, split = base + synapticDelayCount
+        guard t.count == delayRange.upperBound else {
+            throw EventaxError.invalid(field: "trainables", "has \(t.count) values, expected \(delayRange.upperBound)")
         }
         let net = try template.withTrainables(Array(t[..<base]))
-        guard !delays.isEmpty else { return net }
-        let nSynaptic = config.delayLimit != nil ? template.synapses.count : 0
-        return try net.withDelays(synaptic: nSynaptic > 0 ? Array(t[base..<base + nSynaptic]) : nil,
-                                  axonal: config.axonalDelayLimit != nil ? Array(t[(base + nSynaptic)...]) : nil)
+        guard !delayRange.isEmpty else { return net }
+        return try net.withDelays(synaptic: config.delayLimit != nil ? Array(t[base..<split]) : nil,
+                                  axonal: config.axonalDelayLimit != nil ? Array(t[split...]) : nil)
     }
 
     /// A gradient laid out as the trainable vector.
