@@ -133,8 +133,8 @@ struct TrainXOR: ParsableCommand {
 func runTraining(_ c: TrainingConfig, options: CommonTrainOptions) throws {
     setvbuf(stdout, nil, _IOLBF, 0)  // one line per epoch, also when redirected
     let dir = options.out ?? "runs/\(c.task)-\(c.neuron)-\(c.loss.rawValue)-seed\(c.seed)"
+    let trainer = try Trainer(config: c, threads: options.threads)  // validates the options and loads the data
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    let trainer = try Trainer(config: c, threads: options.threads)
     var state = trainer.initialCheckpoint()
     let ckptPath = dir + "/checkpoint.json"
     if options.resume {

@@ -301,4 +301,28 @@ import Testing
         #expect(try root.required("states").numberTensor().map(\.count) == [1, 1])
         #expect(try root.required("gradients").required("bias").numberMatrix().map(\.count) == [4, 2])
     }
+
+    /// Bad training options (and a missing MNIST directory) stop `eventax train` before any work: a non-zero exit, one
+    /// `error:` line naming the option and the value, and no output folder.
+    @Test(.enabled(if: CLITests.binary != nil,
+                   "the eventax executable was not found next to the test bundle; run `swift build` first — skipping the end-to-end test"),
+          arguments: [
+            (["yinyang", "--fan-in", "cubic"], "--fan-in: unknown scaling \"cubic\""),
+            (["yinyang", "--delays=-1"], "--delays: must be a finite number ≥ 0, got -1.0"),
+            (["yinyang", "--axonal-delays=-0.5"], "--axonal-delays: must be a finite number ≥ 0, got -0.5"),
+            (["yinyang", "--axonal-delays", "nan"], "--axonal-delays: must be a finite number ≥ 0, got nan"),
+            (["yinyang", "--amos", "maybe"], "--amos: expected on or off, got \"maybe\""),
+            (["yinyang", "--threads", "0"], "--threads: must be ≥ 1, got 0"),
+            (["yinyang", "--loss", "hinge"], "--loss: unknown loss \"hinge\""),
+            (["mnist", "--data", "/nonexistent-eventax-mnist"], "/nonexistent-eventax-mnist"),
+          ])
+    func trainRejectsBadOptions(arguments: [String], message: String) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let result = try Self.runBinary(["train"] + arguments + ["--epochs", "1", "--train-subset", "4", "--eval-subset", "4", "--out", dir.path])
+        #expect(result.status != 0)
+        #expect(result.stderr.hasPrefix("error: "), "stderr: \(result.stderr)")
+        #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path))
+    }
 }
