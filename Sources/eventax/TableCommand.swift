@@ -11,7 +11,9 @@ struct Table: ParsableCommand {
         seeds 0..<N it reads RUNS/yinyang-MODEL-LOSS-seedS/summary.json — the default output folders \
         of `eventax train yinyang` — and, with --train, first trains the missing runs with the \
         paper's defaults. Each cell is mean ± std (median) over the seeds found; the table, the \
-        commands and the summed wall time go to OUT (atomically).
+        commands and the summed wall time go to OUT (atomically). A variant of the defaults gets a \
+        tag: `--tag lr0.01 --train-options="--lr 0.01"` uses RUNS/yinyang-MODEL-LOSS-lr0.01-seedS \
+        and trains the missing ones with those options added.
         """)
 
     @Option(help: "Folder holding the runs.") var runs = "runs"
@@ -22,6 +24,9 @@ struct Table: ParsableCommand {
     @Option(help: "Markdown output.") var out = "docs/results/yinyang-table-iv.md"
     @Flag(help: "Train the runs whose summary.json is missing (can take hours).") var train = false
     @Option(help: "Worker threads for --train.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Name of a variant of the defaults: its runs are RUNS/yinyang-MODEL-LOSS-TAG-seedS.") var tag: String?
+    @Option(name: .customLong("train-options"), help: "Options of `eventax train yinyang` that the variant's runs were (or are, with --train) trained with, written with = (`--train-options=\"--lr 0.01\"`).")
+    var trainOptions = ""
 
     /// The paper's median test accuracies (Table IV), for the comparison column.
     static let paper: [String: [String: Double]] = [
@@ -35,6 +40,14 @@ struct Table: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard seeds >= 1 else { throw CLIError(description: "--seeds: must be ≥ 1, got \(seeds)") }
+            if let tag, tag.isEmpty || tag.contains("/") || tag.contains(where: \.isWhitespace) {
+                throw CLIError(description: "--tag: must be a non-empty name without \"/\" or spaces, got \"\(tag)\"")
+            }
+            let extra = trainOptions.split(whereSeparator: \.isWhitespace).map(String.init)
+            for reserved in ["--neuron", "--loss", "--seed", "--epochs", "--out", "--threads"] where extra.contains(where: { $0 == reserved || $0.hasPrefix(reserved + "=") }) {
+                throw CLIError(description: "--train-options: \(reserved) is set by the table itself, got \"\(trainOptions)\"")
+            }
+            let variant = tag.map { "-\($0)" } ?? ""
             let modelList = models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             let lossList = try losses.split(separator: ",").map { name -> LossKind in
                 guard let l = LossKind(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
@@ -55,17 +68,25 @@ struct Table: ParsableCommand {
                 for loss in lossList {
                     var acc: [Double] = [], maxF: [Double] = [], dead: [Double] = [], fire: [Double] = [], ttfs: [Double] = []
                     for seed in 0..<seeds {
-                        let dir = "\(runs)/yinyang-\(model)-\(loss.rawValue)-seed\(seed)"
+                        let dir = "\(runs)/yinyang-\(model)-\(loss.rawValue)\(variant)-seed\(seed)"
                         let path = dir + "/summary.json"
+                        let options: CommonTrainOptions
+                        do {
+                            options = try CommonTrainOptions.parse(extra + ["--neuron", model, "--loss", loss.rawValue, "--seed", "\(seed)",
+                                                                           "--epochs", "\(epochs)", "--out", dir, "--threads", "\(threads)"])
+                        } catch {
+                            throw CLIError(description: "--train-options: \(CommonTrainOptions.message(for: error))")
+                        }
+                        let expected = try options.apply(to: TrainingConfig())
                         if !FileManager.default.fileExists(atPath: path) && train {
-                            var c = TrainingConfig()
-                            c.neuron = model; c.loss = loss; c.seed = UInt64(seed); c.epochs = epochs
-                            let options = try CommonTrainOptions.parse(["--out", dir, "--threads", "\(threads)"])
                             print("training \(dir)")
-                            try runTraining(c, options: options)
+                            try runTraining(expected, options: options)
                         }
                         guard let data = FileManager.default.contents(atPath: path) else { missing.append(dir); continue }
                         let s = try withFileContext(path) { try JSONDecoder().decode(TrainingSummary.self, from: data) }
+                        guard s.config == expected else {
+                            throw CLIError(description: "\(path): the run was trained with other options than this table's (\(epochs) epochs\(extra.isEmpty ? "" : ", " + extra.joined(separator: " ")))")
+                        }
                         acc.append(100 * s.test_accuracy); maxF.append(s.test.maxFiring); dead.append(Double(s.test.deadNeurons))
                         fire.append(s.test.fireCount); if let t = s.test.meanTTFS { ttfs.append(t) }
                         wall += s.wall_seconds
@@ -74,9 +95,11 @@ struct Table: ParsableCommand {
                     rows.append("| \(model) | \(loss.rawValue) | \(acc.count) | \(stats(acc)) | \(paper) | \(stats(maxF)) | \(stats(dead)) | \(stats(fire)) | \(stats(ttfs)) |")
                 }
             }
-            var md = "# Yin-Yang: Table IV of the Eventax paper, reproduced\n\n"
-            md += "Generated by `eventax table --runs \(runs) --seeds \(seeds) --models \(modelList.joined(separator: ",")) --losses \(lossList.map(\.rawValue).joined(separator: ","))` from the runs' `summary.json` files "
-            md += "(each trained with `eventax train yinyang --neuron MODEL --loss LOSS --seed S --epochs \(epochs)`, the paper's defaults otherwise). "
+            var md = "# Yin-Yang: Table IV of the Eventax paper, reproduced" + (tag.map { " (variant \($0))" } ?? "") + "\n\n"
+            let variantArguments = (tag.map { " --tag \($0)" } ?? "") + (extra.isEmpty ? "" : " --train-options=\"\(extra.joined(separator: " "))\"")
+            let trainArguments = extra.isEmpty ? "" : " " + extra.joined(separator: " ")
+            md += "Generated by `eventax table --runs \(runs) --seeds \(seeds) --models \(modelList.joined(separator: ",")) --losses \(lossList.map(\.rawValue).joined(separator: ","))\(variantArguments)` from the runs' `summary.json` files "
+            md += "(each trained with `eventax train yinyang --neuron MODEL --loss LOSS --seed S --epochs \(epochs)\(trainArguments)`, the paper's defaults otherwise). "
             md += "Cells: mean ± std (median) over the seeds found; test metrics at the best-validation epoch. "
             md += String(format: "Summed training wall time: %.0f s.\n\n", wall)
             md += "| model | loss | seeds | test accuracy (%) | paper median | max firing | dead neurons | fire count | mean TTFS (ms) |\n"

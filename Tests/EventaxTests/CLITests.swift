@@ -325,4 +325,27 @@ import Testing
         #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.path))
     }
+
+    /// `eventax table --train` trains a tagged variant's missing runs with its options and
+    /// tabulates them; read back with other options, the same runs are refused, not mixed in.
+    @Test(.enabled(if: CLITests.binary != nil,
+                   "the eventax executable was not found next to the test bundle; run `swift build` first — skipping the end-to-end test"))
+    func tableTrainsAndChecksAVariant() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-table-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let runs = dir.appendingPathComponent("runs").path, out = dir.appendingPathComponent("table.md").path
+        let common = ["table", "--runs", runs, "--seeds", "1", "--epochs", "1", "--models", "lif", "--losses", "exp-integral", "--tag", "tiny", "--out", out]
+        let options = "--train-options=--lr 0.02 --train-subset 8 --eval-subset 8"
+        let trained = try Self.runBinary(common + ["--train", "--threads", "1", options])
+        #expect(trained.status == 0, "stderr: \(trained.stderr)")
+        let summary = JSONNode(try JSONValue.read(contentsOf: runs + "/yinyang-lif-exp-integral-tiny-seed0/summary.json"))
+        #expect(try summary.required("config").required("lr").number() == 0.02)
+        let table = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(table.contains("| lif | exp-integral | 1 |"), "table: \(table)")
+        #expect(table.contains("--epochs 1 --lr 0.02 --train-subset 8 --eval-subset 8`"), "table: \(table)")
+
+        let mixed = try Self.runBinary(common + ["--train-options=--lr 0.03 --train-subset 8 --eval-subset 8"])
+        #expect(mixed.status != 0)
+        #expect(mixed.stderr.contains("yinyang-lif-exp-integral-tiny-seed0/summary.json: the run was trained with other options"), "stderr: \(mixed.stderr)")
+    }
 }
