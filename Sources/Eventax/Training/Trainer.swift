@@ -271,12 +271,17 @@ struct TrainableLayout: Sendable {
         delayRange = base..<base + synapticDelayCount + (config.axonalDelayLimit != nil ? template.neuronCount : 0)
     }
 
+    /// `front` followed by the delays that the configuration trains (synaptic, then axonal).
+    private func appendingTrainedDelays(_ front: [Double], synaptic: [Double], axonal: [Double]) -> [Double] {
+        var v = front
+        if config.delayLimit != nil { v += synaptic }
+        if config.axonalDelayLimit != nil { v += axonal }
+        return v
+    }
+
     /// The trainable vector of a network.
     func trainables(of net: Network) -> [Double] {
-        var t = net.trainables
-        if config.delayLimit != nil { t += net.delays }
-        if config.axonalDelayLimit != nil { t += net.axonalDelays }
-        return t
+        appendingTrainedDelays(net.trainables, synaptic: net.delays, axonal: net.axonalDelays)
     }
 
     /// The template with the trainable vector `t`.
@@ -293,9 +298,6 @@ struct TrainableLayout: Sendable {
 
     /// A gradient laid out as the trainable vector.
     func gradient(_ g: Gradients) -> [Double] {
-        var v = g.weights + g.parameters
-        if config.delayLimit != nil { v += g.delays }
-        if config.axonalDelayLimit != nil { v += g.axonalDelays }
-        return v
+        appendingTrainedDelays(g.weights + g.parameters, synaptic: g.delays, axonal: g.axonalDelays)
     }
 }
