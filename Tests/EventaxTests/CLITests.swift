@@ -348,4 +348,26 @@ import Testing
         #expect(mixed.status != 0)
         #expect(mixed.stderr.contains("yinyang-lif-exp-integral-tiny-seed0/summary.json: the run was trained with other options"), "stderr: \(mixed.stderr)")
     }
+
+    /// A bad `--tag`, or a `--train-options` that sets what the table sets itself, is refused
+    /// before anything is read or trained, with an error naming the option and the value.
+    @Test(.enabled(if: CLITests.binary != nil,
+                   "the eventax executable was not found next to the test bundle; run `swift build` first — skipping the end-to-end test"),
+          arguments: [
+            (["--tag", "a/b"], "--tag: must be a non-empty name without \"/\" or spaces, got \"a/b\""),
+            (["--tag", "a b"], "--tag: must be a non-empty name without \"/\" or spaces, got \"a b\""),
+            (["--train-options=--seed 3"], "--train-options: --seed is set by the table itself, got \"--seed 3\""),
+            (["--train-options=--epochs=2"], "--train-options: --epochs is set by the table itself, got \"--epochs=2\""),
+            (["--train-options=--lr"], "--train-options: Missing value for '--lr <lr>'"),
+          ])
+    func tableRejectsBadVariants(arguments: [String], message: String) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-table-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let result = try Self.runBinary(["table", "--train", "--runs", dir.appendingPathComponent("runs").path, "--seeds", "1", "--models", "lif",
+                                         "--losses", "ttfs", "--out", dir.appendingPathComponent("table.md").path] + arguments)
+        #expect(result.status != 0)
+        #expect(result.stderr.hasPrefix("error: "), "stderr: \(result.stderr)")
+        #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path))
+    }
 }
