@@ -378,13 +378,14 @@ import Testing
     }
 
     @Test func everyModelAndWrapperHasAName() throws {
-        let chains: [[ModelWrapper]] = [[], [.amos], [.refractory(blockInput: false)], [.refractory(blockInput: true), .amos], [.amos, .refractory(blockInput: false)]]
+        let chains: [[ModelWrapper]] = [[], [.amos(freeze: false)], [.amos(freeze: true)], [.refractory(blockInput: false)], [.refractory(blockInput: true), .amos(freeze: true)], [.amos(freeze: false), .refractory(blockInput: false)]]
         var count = 0
         for name in NetworkFile.generalModelNames {
             let spiking = name != "li" && name != "integrating_li"
             for wrappers in spiking ? chains : [[]] {
                 let wrap: [JSONValue] = wrappers.map {
                     if case .refractory(true) = $0 { return ["type": "refractory", "block_input": true] }
+                    if case .amos(true) = $0 { return ["type": "amos", "freeze": true] }
                     return .string($0.name)
                 }
                 let wps = name == "egru" ? 3 : 1
@@ -401,8 +402,15 @@ import Testing
                 #expect(model.weightsPerSynapse == wps)
                 let again = try NetworkFile(json: NetworkFile.generalJSON(file.network))
                 #expect("\(type(of: again.network.model(ofNeuron: 0)))" == "\(type(of: model))", "\(name) \(wrappers)")
-                #expect(Self.concreteType(file.network, 0).hasPrefix(wrappers.last.map { $0 == .amos ? "AMOS<" : "Refractory<" } ?? ""))
+                #expect(Self.concreteType(file.network, 0).hasPrefix(wrappers.last.map { $0.name == "amos" ? "AMOS<" : "Refractory<" } ?? ""))
                 #expect(Self.sameNetwork(file.network, again.network), "\(name) \(wrappers)")
+                // The writer keeps every wrapper option (AMOS's freeze, Refractory's block_input).
+                let written = try NetworkFile.generalJSON(file.network)
+                #expect(try NetworkFile.generalJSON(again.network) == written, "\(name) \(wrappers)")
+                var writtenWrap: [JSONValue] = []
+                if case .object(let o) = written, case .array(let pops)? = o["populations"], case .object(let p)? = pops.first,
+                   case .array(let w)? = p["wrap"] { writtenWrap = w }
+                #expect(writtenWrap == wrap, "\(name) \(wrappers)")
                 // Every parameter learnable: the most derivative lanes this combination can need.
                 let all = JSONValue.array(model.parameters.map { .string($0.name) })
                 let everything = try NetworkFile(json: Self.setting(doc, ["populations", 0, "learnable"], all))
@@ -410,7 +418,7 @@ import Testing
                 count += 1
             }
         }
-        #expect(count == 8 * 5 + 2)
+        #expect(count == 8 * 6 + 2)
         // The concrete types behind the names.
         func typeName(_ doc: String) throws -> String { Self.concreteType(try NetworkFile(parsing: doc).network, 0) }
         let one = { (model: String, wrap: String) in
@@ -495,7 +503,7 @@ import Testing
         (text(["populations", 0, "wrap"], ["amos", "sticky"]), "populations[0].wrap[1]", "unknown wrapper \"sticky\" (known: amos, refractory)"),
         (text(["populations", 0, "wrap"], ["amos", "amos"]), "populations[0].wrap[1]", "amos appears twice"),
         (text(["populations", 0, "wrap"], [["type": "refractory", "tref": -1]]), "populations[0].wrap[0].tref", "must be > 0, got -1"),
-        (text(["populations", 0, "wrap"], [["type": "amos", "tref": 1]]), "populations[0].wrap[0].tref", "unknown key (allowed keys: type)"),
+        (text(["populations", 0, "wrap"], [["type": "amos", "tref": 1]]), "populations[0].wrap[0].tref", "unknown key (allowed keys: type, freeze)"),
         (text(["populations", 0, "wrap"], [4]), "populations[0].wrap[0]", "expected a wrapper name (amos, refractory) or an object {\"type\": …}, got 4"),
         (setting(setting(base, ["populations", 0, "wrap"], [["type": "refractory", "tref": 1]]), ["populations", 0, "parameters", "tref"], 2).serialized(),
          "populations[0].wrap[0].tref", "conflicts with populations[0].parameters.tref"),

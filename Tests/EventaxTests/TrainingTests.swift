@@ -92,6 +92,37 @@ import Foundation
         #expect(report.checked >= 5)
     }
 
+    @Test("AMOS with freeze: the state stops after the spike, spike times are unchanged, gradients match finite differences")
+    func amosFreeze() throws {
+        let solver = SolverConfig(tableau: .rk4, dt: 0.01)
+        func izhikevich(_ freeze: Bool) throws -> Network {
+            // A strong input drives v past threshold; after the reset to c the remaining current
+            // drives it up again, and without a second spike v runs to infinity in finite time.
+            let pop = PopulationSpec(AMOS(Izhikevich(), freeze: freeze), count: 2, parameters: ["ic": [0.5, 0]], learnable: ["ic", "d"])
+            return try Network.layered(inputCount: 1, layers: [pop], weights: [[[60, 30]]], tmax: 20, solver: solver)
+        }
+        #expect(throws: EventaxError.self) { try Simulator(network: izhikevich(false)).run([[1]]) }
+        let net = try izhikevich(true)
+        let late = ReadoutRequest(observationTimes: [15, 20])
+        let r = try Simulator(network: net).run([[1]], readout: late)
+        #expect(r.spikes.map(\.count) == [1, 1])
+        // Frozen from the spike on: the observables at 15 and 20 ms are equal and finite.
+        for o in 0..<2 {
+            #expect(r.states[o][0] == r.states[o][1] && r.states[o][0].allSatisfy(\.isFinite), "\(r.states[o])")
+        }
+        let report = try finiteDifferenceCheck(net, input: [[1]], readout: late,
+                                               cotangent: Cotangent(states: [[[0.3, 0.1, -0.2], [0.5, 0, 0.4]], [[-0.7, 0.2, 0.1], [0.2, -0.1, 0]]], spikes: [[0.9], [-0.4]]))
+        #expect(report.failures.isEmpty, "\(report)")
+        #expect(report.checked >= 5)
+        // LIF does not run away: freezing leaves its spike times bitwise unchanged.
+        func lif(_ freeze: Bool) throws -> [[Double]] {
+            let pop = PopulationSpec(AMOS(LIF(), freeze: freeze), count: 2, parameters: ["ic": [1.5, 1.2]])
+            let n = try Network.layered(inputCount: 1, layers: [pop], weights: [[[2, 1]]], tmax: 150, solver: solver)
+            return try Simulator(network: n).run([[3.1234]]).spikes
+        }
+        #expect(try lif(true) == lif(false))
+    }
+
     @Test("AdamW's first step equals its closed form; global-norm clipping scales to the bound")
     func optimizer() {
         var opt = AdamW(lr: 0.1, weightDecay: 0.01)

@@ -4,8 +4,8 @@ import Foundation
 
 /// A wrapper that the general network format can put around a population's model.
 public enum ModelWrapper: Equatable, Sendable {
-    /// ``AMOS``: at most one spike per neuron and trial.
-    case amos
+    /// ``AMOS``: at most one spike per neuron and trial; with `freeze`, the dynamics stop after it.
+    case amos(freeze: Bool)
     /// ``Refractory``: a refractory period (the added parameter `tref`); with `blockInput`,
     /// inputs arriving during it are ignored.
     case refractory(blockInput: Bool)
@@ -47,7 +47,7 @@ extension LogTimeConstants: NetworkFileNamedModel {
 extension AMOS: NetworkFileNamedModel {
     var networkFileName: (model: String, wrappers: [ModelWrapper])? {
         guard let d = (inner as? any NetworkFileNamedModel)?.networkFileName else { return nil }
-        return (d.model, d.wrappers + [.amos])
+        return (d.model, d.wrappers + [.amos(freeze: freeze)])
     }
 }
 
@@ -292,11 +292,11 @@ extension NetworkFile {
                 throw EventaxError.invalid(field: JSONNode.childPath(field, key: "dendrites"), message)
             }
             let spec: PopulationSpec
-            switch wrappers {
-            case []: spec = PopulationSpec(mc, count: count, parameters: parameters, learnable: learnable)
-            case [.amos]: spec = PopulationSpec(AMOS(mc), count: count, parameters: parameters, learnable: learnable)
+            switch (wrappers.count, wrappers.first) {
+            case (0, _): spec = PopulationSpec(mc, count: count, parameters: parameters, learnable: learnable)
+            case (1, .amos(let freeze)?): spec = PopulationSpec(AMOS(mc, freeze: freeze), count: count, parameters: parameters, learnable: learnable)
             default:
-                let k = wrappers.firstIndex { $0 != .amos } ?? 1
+                let k = wrappers.firstIndex { $0.name != "amos" } ?? 1
                 throw EventaxError.invalid(field: "\(wrapField)[\(k)]", "the \(model) model takes only the amos wrapper, got \(wrappers.map(\.name))")
             }
             try checkParameters(of: spec.model, modelName: modelLabel(model, wrappers), count: count, parameters: parameters, learnable: learnable,
@@ -318,6 +318,9 @@ extension NetworkFile {
             PopulationSpec(builtIn: m, count: count, parameters: parameters, learnable: learnable)
         }
         let spec: PopulationSpec
+        // The freeze flag of a sole amos wrapper (nil: no wrapper, or other wrappers).
+        var soleAmos: Bool?
+        if wrappers.count == 1, case .amos(let freeze) = wrappers[0] { soleAmos = freeze }
         switch (model, wrappers) {
         case ("lif", []): spec = make(LIF())
         case ("li", []): spec = make(LI())
@@ -331,20 +334,20 @@ extension NetworkFile {
         case ("integrating_li", []): spec = make(IntegratingLI())
         // AMOS around the trainer's models keeps its concrete type (full speed; the trainer compiles
         // these kernels anyway). Every other wrapping runs a BaseModel inside the wrappers.
-        case ("lif", [.amos]): spec = make(AMOS(LIF()))
-        case ("qif", [.amos]): spec = make(AMOS(QIF()))
-        case ("eif", [.amos]): spec = make(AMOS(EIF()))
-        case ("izhikevich", [.amos]): spec = make(AMOS(Izhikevich()))
+        case ("lif", _) where soleAmos != nil: spec = make(AMOS(LIF(), freeze: soleAmos!))
+        case ("qif", _) where soleAmos != nil: spec = make(AMOS(QIF(), freeze: soleAmos!))
+        case ("eif", _) where soleAmos != nil: spec = make(AMOS(EIF(), freeze: soleAmos!))
+        case ("izhikevich", _) where soleAmos != nil: spec = make(AMOS(Izhikevich(), freeze: soleAmos!))
         default:
             guard let base = BaseModel(name: model) else {
                 // Unreachable after the checks above (a known spiking model).
                 throw EventaxError.invalid(field: JSONNode.childPath(field, key: "model"), "\(model) takes no wrappers")
             }
             switch (wrappers.count, wrappers.first, wrappers.last) {
-            case (1, .amos, _): spec = make(AMOS(base))
+            case (1, .amos(let freeze), _): spec = make(AMOS(base, freeze: freeze))
             case (1, .refractory(let block), _): spec = make(Refractory(base, blockInput: block))
-            case (2, .refractory(let block), .amos): spec = make(AMOS(Refractory(base, blockInput: block)))
-            case (2, .amos, .refractory(let block)): spec = make(Refractory(AMOS(base), blockInput: block))
+            case (2, .refractory(let block), .amos(let freeze)): spec = make(AMOS(Refractory(base, blockInput: block), freeze: freeze))
+            case (2, .amos(let freeze), .refractory(let block)): spec = make(Refractory(AMOS(base, freeze: freeze), blockInput: block))
             default:
                 // Unreachable after the checks above (at most two different wrappers).
                 throw EventaxError.invalid(field: wrapField, "unsupported combination of wrappers")
@@ -476,7 +479,7 @@ extension NetworkFile {
                 switch entry.value {
                 case .string(let s):
                     switch s.lowercased() {
-                    case "amos": wrappers.append(.amos)
+                    case "amos": wrappers.append(.amos(freeze: false))
                     case "refractory": wrappers.append(.refractory(blockInput: false))
                     default: throw entry.error("unknown wrapper \(entry.value.summary) (known: \(wrapperNames.joined(separator: ", ")))")
                     }
@@ -485,8 +488,8 @@ extension NetworkFile {
                     let type = try typeNode.string().lowercased()
                     switch type {
                     case "amos":
-                        try entry.rejectUnknownKeys(allowed: ["type"])
-                        wrappers.append(.amos)
+                        try entry.rejectUnknownKeys(allowed: ["type", "freeze"])
+                        wrappers.append(.amos(freeze: try entry.optional("freeze")?.bool() ?? false))
                     case "refractory":
                         try entry.rejectUnknownKeys(allowed: wrapperKeys)
                         wrappers.append(.refractory(blockInput: try entry.optional("block_input")?.bool() ?? false))
@@ -822,6 +825,7 @@ extension NetworkFile {
         if !wrappers.isEmpty {
             o["wrap"] = .array(wrappers.map { w -> JSONValue in
                 if case .refractory(true) = w { return ["type": "refractory", "block_input": true] }
+                if case .amos(true) = w { return ["type": "amos", "freeze": true] }
                 return .string(w.name)
             })
         }

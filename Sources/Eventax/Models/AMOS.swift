@@ -1,11 +1,19 @@
 /// Wrapper that lets any model spike At Most One Spike per trial (Eventax's AMOS). It adds one
 /// state, `spiked` (0 before the first spike, 1 after); once set, the spike condition is
 /// constant −1. The wrapped model's reset still applies at the spike.
+///
+/// With `freeze`, the state stops evolving after the spike (every derivative is 0; input jumps
+/// still apply), as Eventax's `freeze_dynamics`. A neuron that can no longer spike cannot change
+/// any spike time, so spike-based readouts and losses are unchanged, but models whose voltage
+/// runs away without a reset (Izhikevich, EIF: v → ∞ in finite time under a strong input) stay
+/// finite, and their integration costs almost nothing after the spike.
 public struct AMOS<Inner: NeuronModel>: NeuronModel {
     /// The wrapped model.
     public let inner: Inner
-    /// Wraps `inner`.
-    public init(_ inner: Inner) { self.inner = inner }
+    /// Whether the dynamics stop after the spike.
+    public let freeze: Bool
+    /// Wraps `inner`; with `freeze`, its dynamics stop after its spike.
+    public init(_ inner: Inner, freeze: Bool = false) { self.inner = inner; self.freeze = freeze }
 
     public var stateNames: [String] { inner.stateNames + ["spiked"] }
     public var parameters: [ParameterSpec] { inner.parameters }
@@ -22,6 +30,10 @@ public struct AMOS<Inner: NeuronModel>: NeuronModel {
         s[flag] = T(0)
     }
     @inlinable @inline(__always) public func dynamics<T: NeuronScalar>(_ s: Vars<T>, _ p: Vars<T>, _ ds: Vars<T>) {
+        if freeze && s[flag].value > 0.5 {
+            for q in 0...flag { ds[q] = T(0) }
+            return
+        }
         inner.dynamics(s, p, ds)
         ds[flag] = T(0)
     }

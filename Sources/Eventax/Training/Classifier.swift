@@ -30,7 +30,9 @@ public enum Classifier {
         }
     }
 
-    /// A population of the chosen model, wrapped in AMOS when asked.
+    /// A population of the chosen model, wrapped in AMOS when asked. AMOS freezes the state after
+    /// the spike: nothing downstream can see it (the neuron never spikes again), and Izhikevich's
+    /// voltage would otherwise run to infinity within the trial under a strong input.
     static func spec(_ neuron: String, count: Int, config: TrainingConfig, bias: [Double], amos: Bool) -> PopulationSpec {
         let tau: [String: [Double]]
         switch neuron {
@@ -39,12 +41,12 @@ public enum Classifier {
         }
         switch (neuron, amos) {
         case ("lif", false): return PopulationSpec(LIF(), count: count, parameters: tau)
-        case ("lif", true): return PopulationSpec(AMOS(LIF()), count: count, parameters: tau)
+        case ("lif", true): return PopulationSpec(AMOS(LIF(), freeze: true), count: count, parameters: tau)
         case ("eif", false): return PopulationSpec(EIF(), count: count, parameters: tau)
-        case ("eif", true): return PopulationSpec(AMOS(EIF()), count: count, parameters: tau)
+        case ("eif", true): return PopulationSpec(AMOS(EIF(), freeze: true), count: count, parameters: tau)
         case ("izhikevich", false): return PopulationSpec(Izhikevich(), count: count, parameters: tau)
-        case ("izhikevich", true): return PopulationSpec(AMOS(Izhikevich()), count: count, parameters: tau)
-        case (_, true): return PopulationSpec(AMOS(QIF()), count: count, parameters: tau)
+        case ("izhikevich", true): return PopulationSpec(AMOS(Izhikevich(), freeze: true), count: count, parameters: tau)
+        case (_, true): return PopulationSpec(AMOS(QIF(), freeze: true), count: count, parameters: tau)
         default: return PopulationSpec(QIF(), count: count, parameters: tau)
         }
     }
@@ -136,7 +138,7 @@ public enum Classifier {
         for c in 0..<nIn {
             for j in 0..<nOut { synapses.append(Synapse(from: .input(c), to: j, weight: (0..<model.dendrites).map { _ in rng.uniform(lo...hi) })) }
         }
-        let somata = config.usesAMOS ? PopulationSpec(AMOS(model), count: nOut) : PopulationSpec(model, count: nOut)
+        let somata = config.usesAMOS ? PopulationSpec(AMOS(model, freeze: true), count: nOut) : PopulationSpec(model, count: nOut)
         if config.loss == .ttfs {
             return try Network(inputCount: nIn, populations: [somata], synapses: synapses, outputs: Array(0..<nOut),
                                tmax: config.tmax, solver: config.solverConfig, maxEvents: 2_000_000)
