@@ -149,7 +149,9 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: @unchecked Sendable wher
                 }
                 let e = tab.errorExponent
                 var factor = errNorm == 0 ? ad.factorMax
-                    : ad.safety * Foundation.pow(errNorm, -(ad.pcoeff + ad.icoeff) * e) * Foundation.pow(max(rt.errPrev, 1e-10), ad.pcoeff * e)
+                    : ad.safety * Foundation.pow(errNorm, -(ad.pcoeff + ad.icoeff) * e)
+                        // x^0 is exactly 1: skip the second pow for the default I controller.
+                        * (ad.pcoeff == 0 ? 1 : Foundation.pow(max(rt.errPrev, 1e-10), ad.pcoeff * e))
                 factor = min(ad.factorMax, max(ad.factorMin, factor))
                 hNext = min(ad.dtMax, (kind == .clippedConstant ? max(h, rt.hProp) : h) * factor)
             } else {
