@@ -29,6 +29,7 @@ struct CommonTrainOptions: ParsableArguments {
     @Option(name: .customLong("fan-in"), help: "Scale initial weights by fan-in n: none, sqrt (1/√n) or linear (1/n) (default per model).") var fanIn: String?
     @Option(name: .customLong("delays"), help: "Train synaptic delays, initialized uniform in [0, LIMIT) ms (default: no delays).") var delayLimit: Double?
     @Option(name: .customLong("axonal-delays"), help: "Train axonal delays (one per neuron), initialized uniform in [0, LIMIT) ms.") var axonalDelayLimit: Double?
+    @Option(name: .customLong("param"), help: "Set a parameter of the neuron model, NAME=VALUE (repeatable; e.g. --param c=-65 for Izhikevich).") var params: [String] = []
     @Option(help: "Output folder (default: runs/TASK-NEURON-LOSS-seedSEED).") var out: String?
     @Flag(help: "Continue the run in the output folder from its checkpoint.") var resume = false
 
@@ -57,6 +58,18 @@ struct CommonTrainOptions: ParsableArguments {
                 throw CLIError(description: "--fan-in: unknown scaling \"\(fanIn)\" (known: none, sqrt, linear)")
             }
             c.fanIn = f
+        }
+        if !params.isEmpty {
+            var set: [String: Double] = [:]
+            for p in params {
+                let parts = p.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, !parts[0].isEmpty, let v = Double(parts[1]) else {
+                    throw CLIError(description: "--param: expected NAME=VALUE with a number, got \"\(p)\"")
+                }
+                guard set[parts[0]] == nil else { throw CLIError(description: "--param: \(parts[0]) is given twice") }
+                set[parts[0]] = v
+            }
+            c.modelParameters = set
         }
         if let amos {
             switch amos.lowercased() {

@@ -315,6 +315,12 @@ import Testing
             (["yinyang", "--threads", "0"], "--threads: must be ≥ 1, got 0"),
             (["yinyang", "--loss", "hinge"], "--loss: unknown loss \"hinge\""),
             (["mnist", "--data", "/nonexistent-eventax-mnist"], "/nonexistent-eventax-mnist"),
+            (["yinyang", "--param", "c"], "--param: expected NAME=VALUE with a number, got \"c\""),
+            (["yinyang", "--param", "c=-65"], "--param: qif has no settable parameter \"c\""),
+            (["yinyang", "--neuron", "izhikevich", "--param", "ic=1"], "--param: izhikevich has no settable parameter \"ic\""),
+            (["yinyang", "--param", "tmem=-1"], "--param: tmem must be a finite number > 0, got -1.0"),
+            (["yinyang", "--param", "tmem=2", "--param", "tmem=3"], "--param: tmem is given twice"),
+            (["yinyang", "--neuron", "multicompartment", "--param", "tsyn=2"], "--param: sets parameters of the lif, qif, eif and izhikevich layers only"),
           ])
     func trainRejectsBadOptions(arguments: [String], message: String) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-cli-\(UUID().uuidString)")

@@ -202,6 +202,29 @@ import Foundation
         }
     }
 
+    @Test("Model parameters set by name reach every neuron of the chosen model's layers, and only those")
+    func modelParameters() throws {
+        var c = TrainingConfig()
+        c.neuron = "izhikevich"
+        let plain = try Classifier.initialNetwork(c)
+        // The paper's recovery jump (Table II), not the model's default 2.
+        #expect((0..<53).allSatisfy { plain.parameter("d", ofNeuron: $0) == 4 })
+        #expect(plain.parameter("c", ofNeuron: 0) == Izhikevich().parameters.first { $0.name == "c" }!.defaultValue)
+        c.modelParameters = ["c": -65, "d": 8]
+        let set = try Classifier.initialNetwork(c)
+        #expect((0..<53).allSatisfy { set.parameter("c", ofNeuron: $0) == -65 && set.parameter("d", ofNeuron: $0) == 8 })
+        #expect(set.weights == plain.weights)
+        // State-based: the hidden layer takes them, the LI readouts keep their own parameters.
+        c.loss = .expIntegral
+        let state = try Classifier.initialNetwork(c)
+        #expect((0..<50).allSatisfy { state.parameter("c", ofNeuron: $0) == -65 })
+        #expect(state.parameter("c", ofNeuron: 50) == nil)
+        c.modelParameters = ["vT": 1]
+        do { try c.validate(); Issue.record("expected an error") } catch {
+            #expect("\(error)".hasPrefix("--param: izhikevich has no settable parameter \"vT\""), "\(error)")
+        }
+    }
+
     @Test("A trainable vector of the wrong length is an error naming it; a correct one round-trips")
     func trainablesShape() throws {
         let trainer = try Trainer(config: smallConfig(), threads: 1)

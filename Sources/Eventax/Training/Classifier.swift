@@ -30,15 +30,28 @@ public enum Classifier {
         }
     }
 
+    /// The unwrapped model called `name` (lif, qif, eif, izhikevich), for its parameter list.
+    static func model(_ name: String) -> (any NeuronModel)? {
+        switch name {
+        case "lif": return LIF()
+        case "qif": return QIF()
+        case "eif": return EIF()
+        case "izhikevich": return Izhikevich()
+        default: return nil
+        }
+    }
+
     /// A population of the chosen model, wrapped in AMOS when asked. AMOS freezes the state after
     /// the spike: nothing downstream can see it (the neuron never spikes again), and Izhikevich's
     /// voltage would otherwise run to infinity within the trial under a strong input.
     static func spec(_ neuron: String, count: Int, config: TrainingConfig, bias: [Double], amos: Bool) -> PopulationSpec {
-        let tau: [String: [Double]]
+        var tau: [String: [Double]]
         switch neuron {
-        case "izhikevich": tau = ["tau_syn": [config.tsyn], "ic": bias]
+        // Izhikevich: the paper's recovery jump d = 4 (Table II; the model's default is Eventax's 2).
+        case "izhikevich": tau = ["tau_syn": [config.tsyn], "d": [4], "ic": bias]
         default: tau = ["tmem": [config.tmem], "tsyn": [config.tsyn], "ic": bias]
         }
+        for (name, value) in config.modelParameters ?? [:] { tau[name] = [value] }
         switch (neuron, amos) {
         case ("lif", false): return PopulationSpec(LIF(), count: count, parameters: tau)
         case ("lif", true): return PopulationSpec(AMOS(LIF(), freeze: true), count: count, parameters: tau)

@@ -91,6 +91,11 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// Eventax's `axonal_dlim`; nil: no axonal delays. Projected onto [0, ∞) after every step.
     public var axonalDelayLimit: Double?
 
+    /// Parameters of the hidden (and, for TTFS, output) neuron model set to other values than the
+    /// task's defaults, by name (`--param c=-65`); the bias `ic` is trained and initialized
+    /// separately, so it cannot be set here. nil: none.
+    public var modelParameters: [String: Double]?
+
     /// The paper's Yin-Yang defaults.
     public init() {}
 
@@ -160,6 +165,25 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         if let d = axonalDelayLimit, !(d.isFinite && d >= 0) { throw EventaxError.invalid(field: "--axonal-delays", "must be a finite number ≥ 0, got \(d)") }
         if let n = trainSubset, !(1...trainAvailable).contains(n) { throw EventaxError.invalid(field: "--train-subset", "must be in 1...\(trainAvailable), got \(n)") }
         try solverConfig.validate()
+        try validateModelParameters()
+    }
+
+    /// Checks ``modelParameters`` against the chosen model's parameters.
+    func validateModelParameters() throws {
+        guard let given = modelParameters, !given.isEmpty else { return }
+        guard task != "xor", neuron != "multicompartment", let model = Classifier.model(neuron) else {
+            throw EventaxError.invalid(field: "--param", "sets parameters of the lif, qif, eif and izhikevich layers only, not of \(task == "xor" ? "the xor task's EGRU" : neuron)")
+        }
+        let specs = model.parameters
+        for (name, value) in given.sorted(by: { $0.key < $1.key }) {
+            guard let spec = specs.first(where: { $0.name == name }), name != "ic" else {
+                let settable = specs.map(\.name).filter { $0 != "ic" }
+                throw EventaxError.invalid(field: "--param", "\(neuron) has no settable parameter \"\(name)\" (settable: \(settable.joined(separator: ", ")); the bias ic is trained)")
+            }
+            guard value.isFinite, spec.constraint != .positive || value > 0 else {
+                throw EventaxError.invalid(field: "--param", "\(name) must be a finite number\(spec.constraint == .positive ? " > 0" : ""), got \(value)")
+            }
+        }
     }
 
     /// The solver configuration.
