@@ -207,17 +207,16 @@ import Foundation
         var c = TrainingConfig()
         c.neuron = "izhikevich"
         let plain = try Classifier.initialNetwork(c)
-        // The paper's recovery jump (Table II), not the model's default 2.
-        #expect((0..<53).allSatisfy { plain.parameter("d", ofNeuron: $0) == 4 })
-        #expect(plain.parameter("c", ofNeuron: 0) == Izhikevich().parameters.first { $0.name == "c" }!.defaultValue)
-        c.modelParameters = ["c": -65, "d": 8]
+        // The paper's recovery jump (Table II) and the regular-spiking reset, not the model's defaults.
+        #expect((0..<53).allSatisfy { plain.parameter("d", ofNeuron: $0) == 4 && plain.parameter("c", ofNeuron: $0) == -65 })
+        c.modelParameters = ["c": -60, "d": 8]
         let set = try Classifier.initialNetwork(c)
-        #expect((0..<53).allSatisfy { set.parameter("c", ofNeuron: $0) == -65 && set.parameter("d", ofNeuron: $0) == 8 })
+        #expect((0..<53).allSatisfy { set.parameter("c", ofNeuron: $0) == -60 && set.parameter("d", ofNeuron: $0) == 8 })
         #expect(set.weights == plain.weights)
         // State-based: the hidden layer takes them, the LI readouts keep their own parameters.
         c.loss = .expIntegral
         let state = try Classifier.initialNetwork(c)
-        #expect((0..<50).allSatisfy { state.parameter("c", ofNeuron: $0) == -65 })
+        #expect((0..<50).allSatisfy { state.parameter("c", ofNeuron: $0) == -60 })
         #expect(state.parameter("c", ofNeuron: 50) == nil)
         c.modelParameters = ["vT": 1]
         do { try c.validate(); Issue.record("expected an error") } catch {
