@@ -284,6 +284,9 @@ extension NetworkFile {
         }
         guard count >= 0 else { throw EventaxError.invalid(field: JSONNode.childPath(field, key: "count"), "must be ≥ 0, got \(count)") }
         let wrapField = JSONNode.childPath(field, key: "wrap")
+        // The freeze flag of a sole amos wrapper (nil: no wrapper, or other wrappers).
+        var soleAmos: Bool?
+        if wrappers.count == 1, case .amos(let freeze) = wrappers[0] { soleAmos = freeze }
         if model == multiCompartmentModelName {
             let mc: MultiCompartment
             do {
@@ -292,9 +295,9 @@ extension NetworkFile {
                 throw EventaxError.invalid(field: JSONNode.childPath(field, key: "dendrites"), message)
             }
             let spec: PopulationSpec
-            switch (wrappers.count, wrappers.first) {
-            case (0, _): spec = PopulationSpec(mc, count: count, parameters: parameters, learnable: learnable)
-            case (1, .amos(let freeze)?): spec = PopulationSpec(AMOS(mc, freeze: freeze), count: count, parameters: parameters, learnable: learnable)
+            switch (wrappers.isEmpty, soleAmos) {
+            case (true, _): spec = PopulationSpec(mc, count: count, parameters: parameters, learnable: learnable)
+            case (_, let freeze?): spec = PopulationSpec(AMOS(mc, freeze: freeze), count: count, parameters: parameters, learnable: learnable)
             default:
                 let k = wrappers.firstIndex { $0.name != "amos" } ?? 1
                 throw EventaxError.invalid(field: "\(wrapField)[\(k)]", "the \(model) model takes only the amos wrapper, got \(wrappers.map(\.name))")
@@ -318,26 +321,23 @@ extension NetworkFile {
             PopulationSpec(builtIn: m, count: count, parameters: parameters, learnable: learnable)
         }
         let spec: PopulationSpec
-        // The freeze flag of a sole amos wrapper (nil: no wrapper, or other wrappers).
-        var soleAmos: Bool?
-        if wrappers.count == 1, case .amos(let freeze) = wrappers[0] { soleAmos = freeze }
-        switch (model, wrappers) {
-        case ("lif", []): spec = make(LIF())
-        case ("li", []): spec = make(LI())
-        case ("qif", []): spec = make(QIF())
-        case ("eif", []): spec = make(EIF())
-        case ("izhikevich", []): spec = make(Izhikevich())
-        case ("alif", []): spec = make(ALIF())
-        case ("egru", []): spec = make(EGRU())
-        case ("plif", []): spec = make(PLIF())
-        case ("pqif", []): spec = make(PQIF())
-        case ("integrating_li", []): spec = make(IntegratingLI())
+        switch (model, wrappers.isEmpty, soleAmos) {
+        case ("lif", true, _): spec = make(LIF())
+        case ("li", true, _): spec = make(LI())
+        case ("qif", true, _): spec = make(QIF())
+        case ("eif", true, _): spec = make(EIF())
+        case ("izhikevich", true, _): spec = make(Izhikevich())
+        case ("alif", true, _): spec = make(ALIF())
+        case ("egru", true, _): spec = make(EGRU())
+        case ("plif", true, _): spec = make(PLIF())
+        case ("pqif", true, _): spec = make(PQIF())
+        case ("integrating_li", true, _): spec = make(IntegratingLI())
         // AMOS around the trainer's models keeps its concrete type (full speed; the trainer compiles
         // these kernels anyway). Every other wrapping runs a BaseModel inside the wrappers.
-        case ("lif", _) where soleAmos != nil: spec = make(AMOS(LIF(), freeze: soleAmos!))
-        case ("qif", _) where soleAmos != nil: spec = make(AMOS(QIF(), freeze: soleAmos!))
-        case ("eif", _) where soleAmos != nil: spec = make(AMOS(EIF(), freeze: soleAmos!))
-        case ("izhikevich", _) where soleAmos != nil: spec = make(AMOS(Izhikevich(), freeze: soleAmos!))
+        case ("lif", _, let freeze?): spec = make(AMOS(LIF(), freeze: freeze))
+        case ("qif", _, let freeze?): spec = make(AMOS(QIF(), freeze: freeze))
+        case ("eif", _, let freeze?): spec = make(AMOS(EIF(), freeze: freeze))
+        case ("izhikevich", _, let freeze?): spec = make(AMOS(Izhikevich(), freeze: freeze))
         default:
             guard let base = BaseModel(name: model) else {
                 // Unreachable after the checks above (a known spiking model).

@@ -30,17 +30,6 @@ public enum Classifier {
         }
     }
 
-    /// The unwrapped model called `name` (lif, qif, eif, izhikevich), for its parameter list.
-    static func model(_ name: String) -> (any NeuronModel)? {
-        switch name {
-        case "lif": return LIF()
-        case "qif": return QIF()
-        case "eif": return EIF()
-        case "izhikevich": return Izhikevich()
-        default: return nil
-        }
-    }
-
     /// A population of the chosen model, wrapped in AMOS when asked. AMOS freezes the state after
     /// the spike: nothing downstream can see it (the neuron never spikes again), and Izhikevich's
     /// voltage would otherwise run to infinity within the trial under a strong input.
@@ -58,15 +47,14 @@ public enum Classifier {
         default: tau = ["tmem": [config.tmem], "tsyn": [config.tsyn], "ic": bias]
         }
         for (name, value) in config.modelParameters ?? [:] { tau[name] = [value] }
-        switch (neuron, amos) {
-        case ("lif", false): return PopulationSpec(LIF(), count: count, parameters: tau)
-        case ("lif", true): return PopulationSpec(AMOS(LIF(), freeze: true), count: count, parameters: tau)
-        case ("eif", false): return PopulationSpec(EIF(), count: count, parameters: tau)
-        case ("eif", true): return PopulationSpec(AMOS(EIF(), freeze: true), count: count, parameters: tau)
-        case ("izhikevich", false): return PopulationSpec(Izhikevich(), count: count, parameters: tau)
-        case ("izhikevich", true): return PopulationSpec(AMOS(Izhikevich(), freeze: true), count: count, parameters: tau)
-        case (_, true): return PopulationSpec(AMOS(QIF(), freeze: true), count: count, parameters: tau)
-        default: return PopulationSpec(QIF(), count: count, parameters: tau)
+        func make<M: NeuronModel>(_ m: M) -> PopulationSpec {
+            amos ? PopulationSpec(AMOS(m, freeze: true), count: count, parameters: tau) : PopulationSpec(m, count: count, parameters: tau)
+        }
+        switch neuron {
+        case "lif": return make(LIF())
+        case "eif": return make(EIF())
+        case "izhikevich": return make(Izhikevich())
+        default: return make(QIF())
         }
     }
 

@@ -171,7 +171,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// Checks ``modelParameters`` against the chosen model's parameters.
     func validateModelParameters() throws {
         guard let given = modelParameters, !given.isEmpty else { return }
-        guard task != "xor", neuron != "multicompartment", let model = Classifier.model(neuron) else {
+        guard task != "xor", let model = BaseModel(name: neuron) else {
             throw EventaxError.invalid(field: "--param", "sets parameters of the lif, qif, eif and izhikevich layers only, not of \(task == "xor" ? "the xor task's EGRU" : neuron)")
         }
         let specs = model.parameters
