@@ -504,6 +504,7 @@ import Testing
         (text(["populations", 0, "wrap"], ["amos", "amos"]), "populations[0].wrap[1]", "amos appears twice"),
         (text(["populations", 0, "wrap"], [["type": "refractory", "tref": -1]]), "populations[0].wrap[0].tref", "must be > 0, got -1"),
         (text(["populations", 0, "wrap"], [["type": "amos", "tref": 1]]), "populations[0].wrap[0].tref", "unknown key (allowed keys: type, freeze)"),
+        (text(["populations", 0, "wrap"], [["type": "amos", "freeze": 1]]), "populations[0].wrap[0].freeze", "expected true or false, got 1"),
         (text(["populations", 0, "wrap"], [4]), "populations[0].wrap[0]", "expected a wrapper name (amos, refractory) or an object {\"type\": …}, got 4"),
         (setting(setting(base, ["populations", 0, "wrap"], [["type": "refractory", "tref": 1]]), ["populations", 0, "parameters", "tref"], 2).serialized(),
          "populations[0].wrap[0].tref", "conflicts with populations[0].parameters.tref"),
