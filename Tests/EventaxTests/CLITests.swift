@@ -353,6 +353,25 @@ import Testing
         let mixed = try Self.runBinary(common + ["--train-options=--lr 0.03 --train-subset 8 --eval-subset 8"])
         #expect(mixed.status != 0)
         #expect(mixed.stderr.contains("yinyang-lif-exp-integral-tiny-seed0/summary.json: the run was trained with other options"), "stderr: \(mixed.stderr)")
+
+        // Without its runs, the cell keeps its earlier row (marked †) only under the same training command.
+        let row = try #require(table.split(separator: "\n").first { $0.hasPrefix("| lif | exp-integral | 1 |") })
+        var elsewhere = common
+        elsewhere[2] = dir.appendingPathComponent("no-runs").path
+        for _ in 0..<2 {
+            let carried = try Self.runBinary(elsewhere + [options])
+            #expect(carried.status == 0, "stderr: \(carried.stderr)")
+            let text = try String(contentsOfFile: out, encoding: .utf8)
+            #expect(text.contains(row.replacingOccurrences(of: "| 1 |", with: "| 1 † |")), "table: \(text)")
+            #expect(text.contains("† Carried over") && !text.contains("Missing runs"), "table: \(text)")
+        }
+        for variant in [[options, "--fresh"], ["--train-options=--lr 0.03 --train-subset 8 --eval-subset 8"]] {
+            let dropped = try Self.runBinary(elsewhere + variant)
+            #expect(dropped.status == 0, "stderr: \(dropped.stderr)")
+            let text = try String(contentsOfFile: out, encoding: .utf8)
+            #expect(text.contains("| lif | exp-integral | 0 | — |") && text.contains("Missing runs (1)"), "table: \(text)")
+            _ = try Self.runBinary(common + [options])  // restores the row from the runs
+        }
     }
 
     /// A bad `--tag`, or a `--train-options` that sets what the table sets itself, is refused
