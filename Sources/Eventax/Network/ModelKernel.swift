@@ -61,9 +61,11 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: @unchecked Sendable wher
     /// A Double step of size h from u into out (scratch-backed stages).
     @inlinable @inline(__always)
     func step(_ u: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>, _ h: Double,
-              _ out: UnsafeMutablePointer<Double>, _ err: UnsafeMutablePointer<Double>?, _ scratch: UnsafeMutableRawPointer) {
+              _ out: UnsafeMutablePointer<Double>, _ err: UnsafeMutablePointer<Double>?, _ scratch: UnsafeMutableRawPointer,
+              firstStageReady: Bool = false) {
         let k = scratch.assumingMemoryBound(to: Double.self)
-        rungeKuttaStep(model, tab, n: n, u: u, p: Vars(p), h: h, k: k, tmp: k + tab.s * n, out: out, err: err)
+        rungeKuttaStep(model, tab, n: n, u: u, p: Vars(p), h: h, k: k, tmp: k + tab.s * n, out: out, err: err,
+                       firstStageReady: firstStageReady)
     }
 
     /// The spike condition along the step from u as a function of the step size τ, with dG/dτ.
@@ -115,6 +117,9 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: @unchecked Sendable wher
         let fs = scratch + doubleOffset  // Double stages live here; root finding uses the front
         let k = fs.assumingMemoryBound(to: Double.self)
         let out = k + (tab.s + 1) * n, err = out + n
+        // Whether k holds f(u) for the current u: after a first attempt at a step (u unchanged), or
+        // after an accepted step of a first-same-as-last tableau (its last stage is f(out)).
+        var firstStageReady = false
         for _ in 0..<maxSteps {
             if rt.t >= tmax { rt.done = true; return false }
             if rt.t >= horizon { return false }
@@ -131,7 +136,8 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: @unchecked Sendable wher
             var hNext = dt, errNorm = 0.0
             if let ad = adaptive {
                 while true {
-                    step(u, p, h, out, err, fs)
+                    step(u, p, h, out, err, fs, firstStageReady: firstStageReady)
+                    firstStageReady = true
                     var sum = 0.0
                     for q in 0..<n {
                         let sc = ad.atol + ad.rtol * max(abs(u[q]), abs(out[q]))
@@ -158,7 +164,8 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: @unchecked Sendable wher
                 // A step whose result is not finite (stages evaluated past a divergence, as in EIF
                 // near its cut-off) is rejected and retried with half the size.
                 while true {
-                    step(u, p, h, out, nil, fs)
+                    step(u, p, h, out, nil, fs, firstStageReady: firstStageReady)
+                    firstStageReady = true
                     var finite = true
                     for q in 0..<n where !out[q].isFinite { finite = false }
                     if finite { break }
@@ -177,7 +184,7 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: @unchecked Sendable wher
                     let r = tape.count - 1
                     tape.rec[r].kind = .spike
                     tape.rec[r].h = tau
-                    step(u, p, tau, out, nil, fs)
+                    step(u, p, tau, out, nil, fs, firstStageReady: true)
                     for q in 0..<n { u[q] = out[q] }
                     rt.t += tau
                     rt.gPrev = model.spikeCondition(Vars(u), Vars(p))
@@ -188,6 +195,8 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: @unchecked Sendable wher
                 rt.gPrev = g1
             }
             for q in 0..<n { u[q] = out[q] }
+            firstStageReady = adaptive != nil && tab.fsal
+            if firstStageReady { for q in 0..<n { k[q] = k[(tab.s - 1) * n + q] } }
             rt.t = kind == .clippedConstant ? end : rt.t + h
             rt.hProp = hNext; rt.errPrev = max(errNorm, 1e-10)
         }

@@ -11,6 +11,12 @@ struct TableauData: @unchecked Sendable {
     @usableFromInline let hasError: Bool
     /// Exponent of the standard controller: 1 / (min(order, embedded order) + 1).
     @usableFromInline let errorExponent: Double
+    /// Stages a step without error estimate needs: 1 + the last i with bᵢ ≠ 0 (Tsit5 and Dopri5
+    /// skip their 7th stage, which only feeds the error estimate).
+    @usableFromInline let solutionStages: Int
+    /// First same as last: the last stage is evaluated at the step's result (aₛⱼ = bⱼ, bₛ = 0), so
+    /// after an accepted step with error estimate it is the next step's first stage.
+    @usableFromInline let fsal: Bool
 
     @usableFromInline init(_ t: ButcherTableau) {
         s = t.stages
@@ -23,6 +29,8 @@ struct TableauData: @unchecked Sendable {
         }
         hasError = t.bError != nil
         errorExponent = 1 / Double(min(t.order, max(t.embeddedOrder, 1)) + 1)
+        solutionStages = (t.b.lastIndex { $0 != 0 } ?? 0) + 1
+        fsal = s >= 2 && t.b[s - 1] == 0 && t.a[s - 1] == Array(t.b.prefix(s - 1))
     }
     /// Frees the coefficient memory; the owner calls it once.
     @usableFromInline func deallocate() { a.deallocate(); b.deallocate(); e.deallocate() }
@@ -30,15 +38,16 @@ struct TableauData: @unchecked Sendable {
 
 /// One explicit Runge–Kutta step of size `h` from `u` for any model and any scalar type:
 /// out = u + h Σ bᵢ kᵢ, kᵢ = f(u + h Σⱼ aᵢⱼ kⱼ); `err` (optional) receives h Σ eᵢ kᵢ.
-/// `k` holds s·n scalars, `tmp` n scalars.
+/// `k` holds s·n scalars, `tmp` n scalars. With `firstStageReady`, `k` already holds k₁ = f(u).
+/// Without `err`, the stages after the last nonzero bᵢ are not evaluated.
 @inlinable @inline(__always)
 func rungeKuttaStep<M: NeuronModel, T: NeuronScalar>(
     _ model: M, _ tab: TableauData, n: Int, u: UnsafeMutablePointer<T>, p: Vars<T>, h: T,
     k: UnsafeMutablePointer<T>, tmp: UnsafeMutablePointer<T>, out: UnsafeMutablePointer<T>,
-    err: UnsafeMutablePointer<T>?
+    err: UnsafeMutablePointer<T>?, firstStageReady: Bool = false
 ) {
     let s = tab.s
-    for i in 0..<s {
+    for i in (firstStageReady ? 1 : 0)..<(err == nil ? tab.solutionStages : s) {
         let ki = k + i * n
         if i == 0 {
             model.dynamics(Vars(u), p, Vars(ki))
