@@ -25,7 +25,7 @@ public struct QIF: NeuronModel {
     @inlinable @inline(__always) public func dynamics<T: NeuronScalar>(_ s: Vars<T>, _ p: Vars<T>, _ ds: Vars<T>) {
         let phi = s[0], i = s[1]
         let tmem = p[0], tsyn = p[1], ic = p[3]
-        let (sn, c) = T.sinCos(Double.pi * phi)
+        let (sn, c) = T.sinCosPi(phi)
         let drive = sn * sn * (i + ic) * QIF.inversePiSquared
         ds[0] = (c * (c + sn * QIF.inversePi) + drive) / tmem
         ds[1] = -i / tsyn

@@ -74,6 +74,11 @@ public struct Dual<Lanes: SIMD & Sendable>: NeuronScalar where Lanes.Scalar == D
         let (s, c) = Double.sinCos(x.value)
         return (x.chain(s, c), x.chain(c, -s))
     }
+    /// sin(πx) and cos(πx) together; d/dx sin(πx) = π·cos(πx), d/dx cos(πx) = −π·sin(πx).
+    @inlinable @inline(__always) public static func sinCosPi(_ x: Dual) -> (sin: Dual, cos: Dual) {
+        let (s, c) = Eventax.sinCosPi(x.value)
+        return (x.chain(s, Double.pi * c), x.chain(c, -Double.pi * s))
+    }
     /// Tangent.
     @inlinable @inline(__always) public static func tan(_ x: Dual) -> Dual {
         let t = Foundation.tan(x.value)

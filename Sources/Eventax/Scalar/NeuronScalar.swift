@@ -37,6 +37,9 @@ public protocol NeuronScalar: Sendable {
     static func cos(_ x: Self) -> Self
     /// Sine and cosine of the same argument, computed together.
     static func sinCos(_ x: Self) -> (sin: Self, cos: Self)
+    /// sin(πx) and cos(πx), computed together; more accurate than `sinCos(π·x)` (π·x is never
+    /// rounded) and, for `Double`, faster.
+    static func sinCosPi(_ x: Self) -> (sin: Self, cos: Self)
     /// Tangent.
     static func tan(_ x: Self) -> Self
     /// Hyperbolic tangent.
@@ -66,6 +69,8 @@ extension Double: NeuronScalar {
         eventax_sincos(x, &s, &c)
         return (s, c)
     }
+    /// sin(πx) and cos(πx) by exact reduction and polynomials (see `sinCosPi(_:)`).
+    @inlinable @inline(__always) public static func sinCosPi(_ x: Double) -> (sin: Double, cos: Double) { Eventax.sinCosPi(x) }
     /// Tangent.
     @inlinable @inline(__always) public static func tan(_ x: Double) -> Double { Foundation.tan(x) }
     /// Hyperbolic tangent.

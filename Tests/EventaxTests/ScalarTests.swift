@@ -1,0 +1,46 @@
+import Testing
+import Foundation
+@testable import Eventax
+
+/// The scalar primitives models are written with: `sinCosPi` for `Double` and `Dual`.
+@Suite struct ScalarTests {
+    /// Exact values at multiples of ½, where the reduction leaves r = 0, and √½ at x = ¼.
+    @Test func sinCosPiSpecialValues() {
+        for (x, s, c) in [(0.0, 0.0, 1.0), (0.5, 1.0, 0.0), (1.0, 0.0, -1.0), (1.5, -1.0, 0.0),
+                          (-0.5, -1.0, 0.0), (2.0, 0.0, 1.0), (-7.5, 1.0, 0.0)] {
+            let r = Double.sinCosPi(x)
+            #expect(r.sin == s && r.cos == c, "x = \(x): \(r)")
+        }
+        let q = Double.sinCosPi(0.25), half = 0.5.squareRoot()
+        #expect(abs(q.sin - half) <= half.ulp && abs(q.cos - half) <= half.ulp, "\(q)")
+        #expect(Double.sinCosPi(.nan).sin.isNaN && Double.sinCosPi(.infinity).cos.isNaN && Double.sinCosPi(1e300).sin.isNaN)
+    }
+
+    /// Against libm's sin(π·x) and cos(π·x), whose only extra error is the rounding of π·x
+    /// (≤ ½ ulp of π·x, times the derivative), and the identity sin² + cos² = 1.
+    @Test func sinCosPiMatchesLibm() {
+        var rng = SplitMix64(seed: 7)
+        for _ in 0..<20_000 {
+            let x = -4 + 8 * Double(rng.next() >> 11) * 0x1p-53
+            let (s, c) = Double.sinCosPi(x)
+            let px = Double.pi * x, slack = 0.5 * px.ulp + 2 * Double.pi.ulp * abs(x)
+            #expect(abs(s - sin(px)) <= slack + 2 * 1.0.ulp, "x = \(x)")
+            #expect(abs(c - cos(px)) <= slack + 2 * 1.0.ulp, "x = \(x)")
+            #expect(abs(s * s + c * c - 1) <= 4 * 1.0.ulp, "x = \(x)")
+        }
+    }
+
+    /// The dual lanes carry d/dx sin(πx) = π·cos(πx) and d/dx cos(πx) = −π·sin(πx), checked
+    /// against central differences of the `Double` function.
+    @Test func sinCosPiDualDerivative() {
+        for x in [-1.3, -0.26, 0.0, 0.1, 0.49, 0.5, 0.77, 1.0, 2.6] {
+            let (s, c) = Dual<SIMD2<Double>>.sinCosPi(Dual(x, seed: 0))
+            let h = 1e-5
+            let fd = { (f: (Double) -> Double) in (f(x + h) - f(x - h)) / (2 * h) }
+            #expect(s.value == Double.sinCosPi(x).sin && c.value == Double.sinCosPi(x).cos)
+            #expect(abs(s.d[0] - fd { Double.sinCosPi($0).sin }) <= 1e-8, "x = \(x)")
+            #expect(abs(c.d[0] - fd { Double.sinCosPi($0).cos }) <= 1e-8, "x = \(x)")
+            #expect(s.d[1] == 0 && c.d[1] == 0)
+        }
+    }
+}
