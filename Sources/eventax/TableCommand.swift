@@ -88,6 +88,7 @@ struct Table: ParsableCommand {
             for model in modelList {
                 for loss in lossList {
                     var acc: [Double] = [], maxF: [Double] = [], dead: [Double] = [], fire: [Double] = [], ttfs: [Double] = []
+                    var cellMissing: [String] = []
                     for seed in 0..<seeds {
                         let dir = "\(runs)/yinyang-\(model)-\(loss.rawValue)\(variant)-seed\(seed)"
                         let path = dir + "/summary.json"
@@ -103,7 +104,7 @@ struct Table: ParsableCommand {
                             print("training \(dir)")
                             try runTraining(expected, options: options)
                         }
-                        guard let data = FileManager.default.contents(atPath: path) else { missing.append(dir); continue }
+                        guard let data = FileManager.default.contents(atPath: path) else { cellMissing.append(dir); continue }
                         let s = try withFileContext(path) { try JSONDecoder().decode(TrainingSummary.self, from: data) }
                         guard s.config == expected else {
                             throw CLIError(description: "\(path): the run was trained with other options than this table's (\(epochs) epochs\(extra.isEmpty ? "" : ", " + extra.joined(separator: " ")))")
@@ -114,9 +115,9 @@ struct Table: ParsableCommand {
                     }
                     if acc.isEmpty, let old = previous["\(model) \(loss.rawValue)"] {
                         rows.append(old); carried.append("\(model) \(loss.rawValue)")
-                        missing.removeAll { $0.hasPrefix("\(runs)/yinyang-\(model)-\(loss.rawValue)\(variant)-seed") }
                         continue
                     }
+                    missing += cellMissing
                     let paper = Self.paper[model]?[loss.rawValue].map { String(format: "%.2f", $0) } ?? "—"
                     rows.append("| \(model) | \(loss.rawValue) | \(acc.count) | \(stats(acc)) | \(paper) | \(stats(maxF)) | \(stats(dead)) | \(stats(fire)) | \(stats(ttfs)) |")
                 }
@@ -132,7 +133,7 @@ struct Table: ParsableCommand {
             md += rows.joined(separator: "\n") + "\n"
             if !carried.isEmpty {
                 md += "\n† Carried over from the previous version of this file (same training command); the runs behind it are not in `\(runs)`, "
-                md += "so it is not recomputed and its wall time is not in the sum: " + carried.map { "\($0)" }.joined(separator: ", ") + ".\n"
+                md += "so it is not recomputed and its wall time is not in the sum: " + carried.joined(separator: ", ") + ".\n"
             }
             if !missing.isEmpty { md += "\nMissing runs (\(missing.count)): " + missing.map { "`\($0)`" }.joined(separator: ", ") + "\n" }
             if modelList.contains("multicompartment") { md += "\nMulti-compartment runs use 7 dendrites (the `--dendrites` default).\n" }
