@@ -46,17 +46,22 @@ func rungeKuttaStep<M: NeuronModel, T: NeuronScalar>(
     k: UnsafeMutablePointer<T>, tmp: UnsafeMutablePointer<T>, out: UnsafeMutablePointer<T>,
     err: UnsafeMutablePointer<T>?, firstStageReady: Bool = false
 ) {
+    // Index arithmetic walks pointers (no overflow checks in the loops); each sum runs in the
+    // order of the stages, so every scalar type gets the same rounding.
     let s = tab.s
     for i in (firstStageReady ? 1 : 0)..<(err == nil ? tab.solutionStages : s) {
-        let ki = k + i * n
+        let ki = k + i &* n
         if i == 0 {
             model.dynamics(Vars(u), p, Vars(ki))
         } else {
+            let ai = tab.a + i &* s
             for q in 0..<n {
                 var acc = T(0)
+                var kjq = k + q
                 for j in 0..<i {
-                    let aij = tab.a[i * s + j]
-                    if aij != 0 { acc = acc + aij * k[j * n + q] }
+                    let aij = ai[j]
+                    if aij != 0 { acc = acc + aij * kjq.pointee }
+                    kjq += n
                 }
                 tmp[q] = u[q] + h * acc
             }
@@ -65,18 +70,22 @@ func rungeKuttaStep<M: NeuronModel, T: NeuronScalar>(
     }
     for q in 0..<n {
         var acc = T(0)
+        var kiq = k + q
         for i in 0..<s {
             let bi = tab.b[i]
-            if bi != 0 { acc = acc + bi * k[i * n + q] }
+            if bi != 0 { acc = acc + bi * kiq.pointee }
+            kiq += n
         }
         out[q] = u[q] + h * acc
     }
     if let err {
         for q in 0..<n {
             var acc = T(0)
+            var kiq = k + q
             for i in 0..<s {
                 let ei = tab.e[i]
-                if ei != 0 { acc = acc + ei * k[i * n + q] }
+                if ei != 0 { acc = acc + ei * kiq.pointee }
+                kiq += n
             }
             err[q] = h * acc
         }
