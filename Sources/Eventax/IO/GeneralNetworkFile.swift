@@ -78,8 +78,7 @@ extension PopulationSpec {
             case ...4: return KernelOps(model: model, lanes: SIMD4<Double>.self, solver: solver, learnable: learnable)
             case ...8: return KernelOps(model: model, lanes: SIMD8<Double>.self, solver: solver, learnable: learnable)
             case ...16: return KernelOps(model: model, lanes: SIMD16<Double>.self, solver: solver, learnable: learnable)
-            default:
-                throw EventaxError.invalid(field: "learnable", "a neuron with \(model.stateNames.count) states and \(learnable.count) learnable parameters needs \(lanes) derivative lanes; populations of the file format support at most 16")
+            default: return KernelOps(recording: model, solver: solver, learnable: learnable)
             }
         }
     }

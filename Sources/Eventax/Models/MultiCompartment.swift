@@ -30,11 +30,9 @@
 /// h_0 … h_{N−1}. The paper's configurations have 7 and 14 dendrites.
 ///
 /// Learnable by default: the time constant of every membrane (tmem, tdend_k) and of every
-/// dendrite's synaptic current (tsyn_k), plus the bias ic, when they fit the engine's 64
-/// derivative lanes (states + learnable parameters + weights per synapse, that is 6N + 3 lanes:
-/// up to 10 dendrites). For more dendrites the default drops to tmem, tdend_k and ic (11 and 12
-/// dendrites), then to tmem and ic (13 to 15: the paper's 14); a network may still choose any
-/// subset that fits. From 16 dendrites on the state and weights alone exceed 64 lanes.
+/// dendrite's synaptic current (tsyn_k), plus the bias ic. That is 6N + 3 derivative lanes
+/// (states + learnable parameters + weights per synapse): up to 10 dendrites the reverse pass uses
+/// dual numbers, beyond (the paper's 14: 87 lanes) a recorded reverse sweep.
 ///
 /// Differences from Eventax (whose model code and equations were not available to us): Eventax
 /// gives every synaptic connection its own learnable time constant; the engine has no
@@ -58,18 +56,11 @@ public struct MultiCompartment: NeuronModel {
             + ks.map { ParameterSpec(Self.tdendName($0), Self.defaultTdend, .positive) }
             + ks.map { ParameterSpec(Self.tsynName($0), Self.defaultTsyn, .positive) }
     }
-    /// The time constants of every membrane and synaptic current plus ic, or the largest of the
-    /// fallbacks (see the type's documentation) that fits the engine's derivative lanes.
+    /// The time constants of every membrane and synaptic current plus ic.
     public var defaultLearnable: [String] {
         let ks = 0..<dendrites
-        let membranes = ["tmem"] + ks.map(Self.tdendName)
-        let tiers = [membranes + ks.map(Self.tsynName) + ["ic"], membranes + ["ic"], ["tmem", "ic"], []]
-        return tiers.first { derivativeLanes(self, learnableCount: $0.count) <= Self.derivativeLaneLimit } ?? []
+        return ["tmem"] + ks.map(Self.tdendName) + ks.map(Self.tsynName) + ["ic"]
     }
-
-    /// The derivative lanes the engine's reverse pass supports per neuron (states + learnable
-    /// parameters + weights per synapse), as in `makeKernelOps`.
-    public static let derivativeLaneLimit = maxDerivativeLanes
 
     /// The parameters every dendrite of a neuron shares, in storage order, with their defaults.
     public static let sharedParameters: [ParameterSpec] = [

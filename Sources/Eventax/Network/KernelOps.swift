@@ -36,14 +36,33 @@ final class KernelOps: @unchecked Sendable {
     /// The kernel's learnable-parameter indices (owned; deallocated in `deinit`).
     @usableFromInline let learnableStorage: UnsafeMutableBufferPointer<Int>
 
-    /// The operations of `model` with `lanes`-wide duals; builds and owns the solver's tableau.
+    /// The operations of `model` with `lanes`-wide duals for the reverse pass; builds and owns
+    /// the solver's tableau.
     @inlinable
-    init<M: NeuronModel, L: SIMD & Sendable>(model: M, lanes: L.Type, solver: SolverConfig, learnable: [Int]) where L.Scalar == Double {
-        typealias MK = ModelKernel<M, L>
-        tableau = TableauData(solver.tableau)
-        learnableStorage = .allocate(capacity: learnable.count)
-        _ = learnableStorage.initialize(from: learnable)
-        let k = MK(model: model, solver: solver, tableau: tableau, learnable: UnsafeBufferPointer(learnableStorage))
+    convenience init<M: NeuronModel, L: SIMD & Sendable>(model: M, lanes: L.Type, solver: SolverConfig, learnable: [Int]) where L.Scalar == Double {
+        let tableau = TableauData(solver.tableau)
+        let storage = UnsafeMutableBufferPointer<Int>.allocate(capacity: learnable.count)
+        _ = storage.initialize(from: learnable)
+        self.init(ModelKernel<M, L>(model: model, solver: solver, tableau: tableau, learnable: UnsafeBufferPointer(storage)),
+                  tableau: tableau, learnableStorage: storage)
+    }
+
+    /// The operations of `model` with a recorded (reverse-mode) reverse pass, for any number of
+    /// derivative lanes; builds and owns the solver's tableau.
+    @inlinable
+    convenience init<M: NeuronModel>(recording model: M, solver: SolverConfig, learnable: [Int]) {
+        let tableau = TableauData(solver.tableau)
+        let storage = UnsafeMutableBufferPointer<Int>.allocate(capacity: learnable.count)
+        _ = storage.initialize(from: learnable)
+        self.init(RecordingKernel(model: model, solver: solver, tableau: tableau, learnable: UnsafeBufferPointer(storage)),
+                  tableau: tableau, learnableStorage: storage)
+    }
+
+    /// The operations of kernel `k`, which borrows `tableau` and `learnableStorage` (this object owns them).
+    @inlinable
+    init<MK: EngineKernel>(_ k: MK, tableau: TableauData, learnableStorage: UnsafeMutableBufferPointer<Int>) {
+        self.tableau = tableau
+        self.learnableStorage = learnableStorage
         scratchBytes = k.scratchBytes
         stateCount = k.n
         learnableCount = k.learnable.count
@@ -57,8 +76,8 @@ final class KernelOps: @unchecked Sendable {
         conditionFn = { $0.assumingMemoryBound(to: MK.self).pointee.condition($1, $2) }
         extendFn = { try $0.assumingMemoryBound(to: MK.self).pointee.extend(&$1, &$2, $3, $4, tmax: $5, horizon: $6, clipAtHorizon: $7, maxSteps: $8, $9) }
         rollbackFn = { $0.assumingMemoryBound(to: MK.self).pointee.rollback(to: $1, &$2, &$3, $4, $5, $6) }
-        jumpFn = { $0.assumingMemoryBound(to: MK.self).pointee.model.inputJump(Vars($1), Vars($2), Vars($3)) }
-        resetFn = { $0.assumingMemoryBound(to: MK.self).pointee.model.reset(Vars($1), Vars($2)) }
+        jumpFn = { $0.assumingMemoryBound(to: MK.self).pointee.jump($1, $2, $3) }
+        resetFn = { $0.assumingMemoryBound(to: MK.self).pointee.reset($1, $2) }
         observeFn = { $0.assumingMemoryBound(to: MK.self).pointee.observe($1, $2, tau: $3, $4, $5) }
         reverseStepFn = { $0.assumingMemoryBound(to: MK.self).pointee.reverseStep($1, $2, h: $3, spike: $4, tbar: $5, $6, $7, $8) }
         reverseJumpFn = { $0.assumingMemoryBound(to: MK.self).pointee.reverseJump($1, $2, $3, $4, $5, $6, $7) }
@@ -100,7 +119,8 @@ final class KernelOps: @unchecked Sendable {
     @inlinable @inline(__always) func reverseInitial(_ p: P, _ ubar: P, _ pbar: P, _ s: S) { reverseInitialFn(kernel, p, ubar, pbar, s) }
 }
 
-/// The most derivative lanes (dual width) a neuron's reverse pass supports.
+/// The widest dual numbers (derivative lanes) the reverse pass uses. A neuron that needs more
+/// lanes gets a recorded (reverse-mode) reverse pass instead, which has no lane limit.
 @usableFromInline let maxDerivativeLanes = 64
 
 /// The derivative lanes a neuron of `model` with `learnableCount` learnable parameters needs:
@@ -121,7 +141,6 @@ func makeKernelOps<M: NeuronModel>(_ model: M, solver: SolverConfig, learnable: 
     case ...16: return KernelOps(model: model, lanes: SIMD16<Double>.self, solver: solver, learnable: learnable)
     case ...32: return KernelOps(model: model, lanes: SIMD32<Double>.self, solver: solver, learnable: learnable)
     case ...64: return KernelOps(model: model, lanes: SIMD64<Double>.self, solver: solver, learnable: learnable)
-    default:
-        throw EventaxError.invalid(field: "learnable", "a neuron with \(model.stateNames.count) states and \(learnable.count) learnable parameters needs \(lanes) derivative lanes; at most \(maxDerivativeLanes) are supported")
+    default: return KernelOps(recording: model, solver: solver, learnable: learnable)
     }
 }

@@ -1,12 +1,40 @@
 import Foundation
 
+/// The operations the engine needs from one neuron model, with raw-pointer arguments: the forward
+/// simulation (``ModelKernel``) and the local derivatives of the reverse pass (dual numbers in
+/// ``ModelKernel``, a recorded sweep in ``RecordingKernel``). ``KernelOps`` turns a conforming
+/// type into specialized functions.
+@usableFromInline
+protocol EngineKernel {
+    typealias P = UnsafeMutablePointer<Double>
+    typealias S = UnsafeMutableRawPointer
+    var scratchBytes: Int { get }
+    var n: Int { get }
+    var wps: Int { get }
+    var nObs: Int { get }
+    var learnable: UnsafeBufferPointer<Int> { get }
+    func initialState(_ p: P, _ u: P)
+    func condition(_ u: P, _ p: P) -> Double
+    func extend(_ rt: inout NeuronRuntime, _ tape: inout NeuronTape, _ u: P, _ p: P, tmax: Double, horizon: Double,
+                clipAtHorizon: Bool, maxSteps: Int, _ scratch: S) throws -> Bool
+    func rollback(to T: Double, _ rt: inout NeuronRuntime, _ tape: inout NeuronTape, _ u: P, _ p: P, _ scratch: S)
+    func jump(_ u: P, _ w: P, _ p: P)
+    func reset(_ u: P, _ p: P)
+    func observe(_ u: P, _ p: P, tau: Double, _ obs: P, _ scratch: S)
+    func reverseStep(_ u: P, _ p: P, h: Double, spike: Bool, tbar: Double, _ ubar: P, _ pbar: P, _ scratch: S) -> Double
+    func reverseJump(_ uMinus: P, _ w: P, _ p: P, _ ubar: P, _ wbar: P, _ pbar: P, _ scratch: S)
+    func reverseReset(_ uMinus: P, _ p: P, _ ubar: P, _ pbar: P, _ scratch: S)
+    func reverseObserve(_ u: P, _ p: P, tau: Double, _ obar: P, _ ubar: P, _ pbar: P, _ scratch: S) -> Double
+    func reverseInitial(_ p: P, _ ubar: P, _ pbar: P, _ scratch: S)
+}
+
 /// The engine's per-model operations, specialized for one model type `M` and one dual-lane width
 /// `L` (≥ state count + learnable parameter count + max(1, weights per synapse)). Forward
 /// operations run the model with `Double`; reverse operations run the same model code with
 /// `Dual<L>` to get exact local Jacobians. Scratch memory comes from the caller's workspace.
 /// The tableau and learnable indices are borrowed from the owning ``KernelOps``.
 @usableFromInline
-struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: @unchecked Sendable where L.Scalar == Double {
+struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked Sendable where L.Scalar == Double {
     @usableFromInline typealias D = Dual<L>
 
     @usableFromInline let model: M
@@ -57,6 +85,16 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: @unchecked Sendable wher
     func condition(_ u: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>) -> Double {
         canSpike ? model.spikeCondition(Vars(u), Vars(p)) : -1
     }
+
+    /// Applies an input spike with weights `w`.
+    @inlinable @inline(__always)
+    func jump(_ u: UnsafeMutablePointer<Double>, _ w: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>) {
+        model.inputJump(Vars(u), Vars(w), Vars(p))
+    }
+
+    /// Resets after the neuron's own spike.
+    @inlinable @inline(__always)
+    func reset(_ u: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>) { model.reset(Vars(u), Vars(p)) }
 
     /// A Double step of size h from u into out (scratch-backed stages).
     @inlinable @inline(__always)
@@ -112,7 +150,7 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: @unchecked Sendable wher
     /// state the state at the spike), reaches `tmax`, or starts a step at or after `horizon`.
     @inlinable
     func extend(_ rt: inout NeuronRuntime, _ tape: inout NeuronTape, _ u: UnsafeMutablePointer<Double>,
-                _ p: UnsafeMutablePointer<Double>, tmax: Double, horizon: Double, clipAtHorizon: Bool = false, maxSteps: Int,
+                _ p: UnsafeMutablePointer<Double>, tmax: Double, horizon: Double, clipAtHorizon: Bool, maxSteps: Int,
                 _ scratch: UnsafeMutableRawPointer) throws -> Bool {
         let fs = scratch + doubleOffset  // Double stages live here; root finding uses the front
         let k = fs.assumingMemoryBound(to: Double.self)

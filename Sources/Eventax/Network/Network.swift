@@ -20,6 +20,18 @@ public struct PopulationSpec: Sendable {
         self.learnable = learnable
         self.makeOps = { solver, learnable in try makeKernelOps(model, solver: solver, learnable: learnable) }
     }
+
+    /// A population whose reverse pass records every local computation (``RecordingKernel``)
+    /// whatever its number of derivative lanes, instead of dual numbers where they fit. The
+    /// gradients agree to rounding; tests and benchmarks compare the two.
+    @inlinable
+    init<M: NeuronModel>(recording model: M, count: Int, parameters: [String: [Double]] = [:], learnable: [String]? = nil) {
+        self.model = model
+        self.count = count
+        self.parameters = parameters
+        self.learnable = learnable
+        self.makeOps = { solver, learnable in KernelOps(recording: model, solver: solver, learnable: learnable) }
+    }
 }
 
 /// Where a synapse's spikes come from.

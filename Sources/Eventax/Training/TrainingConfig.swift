@@ -150,7 +150,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         if let n = evalSubset, n < 1 { throw EventaxError.invalid(field: "--eval-subset", "must be ≥ 1, got \(n)") }
         guard tmax.isFinite, tmax > 0 else { throw EventaxError.invalid(field: "--tmax", "must be a finite number > 0, got \(tmax)") }
         guard ["lif", "qif", "eif", "izhikevich", "multicompartment"].contains(neuron) || task == "xor" else { throw EventaxError.invalid(field: "--neuron", "unknown model \"\(neuron)\" (known: lif, qif, eif, izhikevich, multicompartment)") }
-        if let d = dendrites, !(1...15).contains(d) { throw EventaxError.invalid(field: "--dendrites", "must be in 1...15 (the engine's 64 derivative lanes), got \(d)") }
+        if let d = dendrites, d < 1 { throw EventaxError.invalid(field: "--dendrites", "must be ≥ 1, got \(d)") }
         guard epochs >= 1 else { throw EventaxError.invalid(field: "--epochs", "must be ≥ 1, got \(epochs)") }
         guard batchSize >= 1 else { throw EventaxError.invalid(field: "--batch-size", "must be ≥ 1, got \(batchSize)") }
         guard learningRate.isFinite, learningRate > 0 else { throw EventaxError.invalid(field: "--lr", "must be a finite number > 0, got \(learningRate)") }
