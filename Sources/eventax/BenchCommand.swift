@@ -16,7 +16,7 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "Samples per batch.")
     var batch: Int = 256
 
-    @Option(name: .long, help: "Measure only the configuration whose name contains this text.")
+    @Option(name: .long, help: "Measure only the configurations whose name contains this text; \"mnist\" measures the MNIST-scale workload, \"multicompartment\" the dual against the recorded reverse pass of wide neurons.")
     var only: String?
 
     @Flag(name: .long, help: "Skip the tight-tolerance reference run (no spike-time error; for profiling).")
@@ -33,8 +33,9 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         var records: [BenchRecord] = []
-        for (name, solver) in YinYangBenchmark.configurations where only.map({ name.contains($0) }) ?? true {
-            let r = try YinYangBenchmark.measure(name: name, solver: solver, batch: batch, threads: threads, minSeconds: seconds, reference: !noReference)
+        for (name, solver, recording) in YinYangBenchmark.configurations where only.map({ name.contains($0) }) ?? true {
+            let r = try YinYangBenchmark.measure(name: name, solver: solver, batch: batch, threads: threads, minSeconds: seconds,
+                                                 reference: !noReference, recording: recording)
             records.append(r)
             if !json {
                 print(String(format: "%-28@ fwd %9.0f samples/s   fwd+bwd %9.0f samples/s   events/sample %5.1f   steps/sample %7.0f   spike-time error %.2e (mismatch %.3f)",
@@ -48,6 +49,14 @@ struct Bench: ParsableCommand {
                 let m = try MNISTScaleBenchmark.measure(solver: solver, batch: batch, threads: threads, minSeconds: seconds)
                 print(String(format: "%-28@ fwd %7.1f samples/s   fwd+bwd %7.1f samples/s   hidden spikes/sample %.1f   steps/sample %.0f",
                              name as NSString, m.fwd, m.fwdbwd, m.hiddenSpikes, m.steps))
+            }
+        }
+        if let only, only.hasPrefix("multicompartment") {
+            for (dendrites, recording) in [(1, false), (1, true), (2, false), (2, true), (4, false), (4, true), (7, false), (7, true), (14, true)] {
+                let m = try MultiCompartmentBenchmark.measure(dendrites: dendrites, recording: recording, batch: batch, threads: threads, minSeconds: seconds)
+                let name = "multicompartment-\(dendrites)-\(recording ? "recorded" : "dual")"
+                print(String(format: "%-28@ fwd %7.1f samples/s   fwd+bwd %7.1f samples/s   (%d derivative lanes)",
+                             name as NSString, m.fwd, m.fwdbwd, 6 * dendrites + 3))
             }
         }
         if json {

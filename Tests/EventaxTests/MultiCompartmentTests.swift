@@ -71,7 +71,7 @@ import Foundation
         let m = try MultiCompartment(dendrites: dendrites)
         let lanes = m.stateNames.count + m.defaultLearnable.count + m.weightsPerSynapse
         // Every membrane and synaptic time constant plus ic: 7 dendrites 22 states + 16 + 7 weights
-        // = 45 lanes (dual numbers); 14 dendrites 43 + 30 + 14 = 87 lanes (recorded reverse pass).
+        // = 45 lanes, 14 dendrites 43 + 30 + 14 = 87 lanes (both beyond the duals' 16: recorded reverse pass).
         #expect(m.defaultLearnable.count == 2 * dendrites + 2 && lanes == 6 * dendrites + 3)
         // Two input channels reaching every dendrite of one neuron, weights around the dCaAP threshold.
         var rng = TestRNG(UInt64(90 + dendrites))

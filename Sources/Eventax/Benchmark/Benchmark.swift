@@ -44,21 +44,24 @@ public enum YinYangBenchmark {
     }
 
     /// The benchmark network with the given solver, initialized from `seed`.
-    public static func network(solver: SolverConfig, seed: UInt32 = 1234) throws -> Network {
+    public static func network(solver: SolverConfig, seed: UInt32 = 1234, recording: Bool = false) throws -> Network {
         var rng = MersenneTwister(seed: seed)
         func uniform(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * rng.nextDouble() }
         let w0 = (0..<5).map { _ in (0..<50).map { _ in uniform(0, 40) } }
         let w1 = (0..<50).map { _ in (0..<3).map { _ in uniform(0, 40) } }
         let b0 = (0..<50).map { _ in uniform(-0.5, 0.5) }, b1 = (0..<3).map { _ in uniform(-0.5, 0.5) }
+        func pop(_ n: Int, _ ic: [Double]) -> PopulationSpec {
+            recording ? PopulationSpec(recording: QIF(), count: n, parameters: ["ic": ic]) : PopulationSpec(QIF(), count: n, parameters: ["ic": ic])
+        }
         return try Network.layered(inputCount: 5,
-                                   layers: [PopulationSpec(QIF(), count: 50, parameters: ["ic": b0]), PopulationSpec(QIF(), count: 3, parameters: ["ic": b1])],
+                                   layers: [pop(50, b0), pop(3, b1)],
                                    weights: [w0, w1], tmax: 30, solver: solver)
     }
 
     /// Measures one solver configuration; each mode repeats the batch until `minSeconds` have passed.
     public static func measure(name: String, solver: SolverConfig, batch: Int = 256, threads: Int, minSeconds: Double = 2,
-                               reference: Bool = true) throws -> BenchRecord {
-        let net = try network(solver: solver)
+                               reference: Bool = true, recording: Bool = false) throws -> BenchRecord {
+        let net = try network(solver: solver, recording: recording)
         let (inputs, labels) = data(count: batch)
         let eval = BatchEvaluator(network: net, threads: threads)
         let loss = TTFSCrossEntropy()
@@ -98,10 +101,12 @@ public enum YinYangBenchmark {
                            spike_mismatch_fraction: Double(mismatch) / Double(batch * 3), threads: threads, batch: batch)
     }
 
-    /// The two configurations: Euler with dt 0.05, and adaptive Tsit5 at rtol 1e-6.
-    public static let configurations: [(String, SolverConfig)] = [
-        ("qif-5-50-3-euler-0.05", SolverConfig(tableau: .euler, dt: 0.05)),
-        ("qif-5-50-3-tsit5-adaptive", SolverConfig(tableau: .tsit5, dt: 0.05, adaptive: AdaptiveConfig(rtol: 1e-6, atol: 1e-6))),
+    /// The two configurations, Euler with dt 0.05 and adaptive Tsit5 at rtol 1e-6, and the
+    /// latter with the recorded reverse pass (dual numbers otherwise).
+    public static let configurations: [(name: String, solver: SolverConfig, recording: Bool)] = [
+        ("qif-5-50-3-euler-0.05", SolverConfig(tableau: .euler, dt: 0.05), false),
+        ("qif-5-50-3-tsit5-adaptive", SolverConfig(tableau: .tsit5, dt: 0.05, adaptive: AdaptiveConfig(rtol: 1e-6, atol: 1e-6)), false),
+        ("qif-5-50-3-tsit5-adaptive-recorded", SolverConfig(tableau: .tsit5, dt: 0.05, adaptive: AdaptiveConfig(rtol: 1e-6, atol: 1e-6)), true),
     ]
 }
 
@@ -148,5 +153,37 @@ public enum MNISTScaleBenchmark {
         let spikes = results.reduce(0) { $0 + $1.spikes.reduce(0) { $0 + $1.count } }
         let steps = results.reduce(0) { $0 + $1.stepCount }
         return (fwd, fwdbwd, Double(spikes) / Double(batch), Double(steps) / Double(batch))
+    }
+}
+
+/// The multi-compartment Yin-Yang setup of Table IV (5 inputs, 3 neurons of N dendrites, every
+/// time constant learnable, TTFS cross-entropy cotangent, adaptive Tsit5), to compare the dual
+/// and the recorded reverse pass on a wide neuron (6N + 3 derivative lanes).
+public enum MultiCompartmentBenchmark {
+    /// The 5-3 network; `recording` forces the recorded reverse pass.
+    public static func network(dendrites: Int, recording: Bool, seed: UInt64 = 5) throws -> Network {
+        var rng = SplitMix64(seed: seed)
+        let model = try MultiCompartment(dendrites: dendrites)
+        var synapses: [Synapse] = []
+        for c in 0..<5 { for j in 0..<3 { synapses.append(Synapse(from: .input(c), to: j, weight: (0..<dendrites).map { _ in rng.uniform(0...3) })) } }
+        let pop = recording ? PopulationSpec(recording: model, count: 3) : PopulationSpec(model, count: 3)
+        return try Network(inputCount: 5, populations: [pop], synapses: synapses, outputs: [0, 1, 2], tmax: 30,
+                           solver: SolverConfig(tableau: .tsit5, dt: 0.05, adaptive: AdaptiveConfig(rtol: 1e-6, atol: 1e-6)))
+    }
+
+    /// Forward and forward+backward samples/s on the first `batch` Yin-Yang training samples.
+    public static func measure(dendrites: Int, recording: Bool, batch: Int, threads: Int, minSeconds: Double) throws -> (fwd: Double, fwdbwd: Double) {
+        let net = try network(dendrites: dendrites, recording: recording)
+        let (inputs, labels) = YinYangBenchmark.data(count: batch)
+        let eval = BatchEvaluator(network: net, threads: threads)
+        let loss = TTFSCrossEntropy()
+        let fwd = try samplesPerSecond(batch: batch, minSeconds: minSeconds) { _ = try eval.forward(inputs, readout: .ttfs) }
+        let fwdbwd = try samplesPerSecond(batch: batch, minSeconds: minSeconds) {
+            _ = try eval.lossAndGradient(inputs, readout: .ttfs) { i, r in
+                let (l, ct) = loss.lossAndCotangent(ttfs: r.ttfs, label: labels[i], tmax: 30)
+                return (l, Cotangent(ttfs: ct))
+            }
+        }
+        return (fwd, fwdbwd)
     }
 }

@@ -58,32 +58,6 @@ extension Refractory: NetworkFileNamedModel {
     }
 }
 
-extension PopulationSpec {
-    /// A population of a built-in model (or wrapped built-in model) for the general file format.
-    /// Unlike ``init(_:count:parameters:learnable:)``, whose engine operations can use any of six
-    /// dual-lane widths (2 … 64), it builds them only for widths 4, 8 and 16, the only ones a
-    /// built-in model needs (state count + learnable parameters + weights per synapse is 3 … 16).
-    /// Widths are chosen by the same rule (the smallest that fits), so the operations are the same.
-    /// The 32- and 64-lane kernels are the largest code the engine has: with one concrete type per
-    /// model/wrapper combination, leaving them out cut what those types added to the release
-    /// binary from 50 MB to 11 MB.
-    init<M: NeuronModel>(builtIn model: M, count: Int, parameters: [String: [Double]], learnable: [String]?) {
-        self.model = model
-        self.count = count
-        self.parameters = parameters
-        self.learnable = learnable
-        self.makeOps = { solver, learnable in
-            let lanes = derivativeLanes(model, learnableCount: learnable.count)
-            switch lanes {
-            case ...4: return KernelOps(model: model, lanes: SIMD4<Double>.self, solver: solver, learnable: learnable)
-            case ...8: return KernelOps(model: model, lanes: SIMD8<Double>.self, solver: solver, learnable: learnable)
-            case ...16: return KernelOps(model: model, lanes: SIMD16<Double>.self, solver: solver, learnable: learnable)
-            default: return KernelOps(recording: model, solver: solver, learnable: learnable)
-            }
-        }
-    }
-}
-
 /// How one connection block of a general-format file maps onto the network's synapses.
 struct ConnectionLayout: Sendable {
     /// The shape of a dense block and the position `row * cols + col` of each of its synapses.
@@ -317,7 +291,7 @@ extension NetworkFile {
             }
         }
         func make<M: NeuronModel>(_ m: M) -> PopulationSpec {
-            PopulationSpec(builtIn: m, count: count, parameters: parameters, learnable: learnable)
+            PopulationSpec(m, count: count, parameters: parameters, learnable: learnable)
         }
         let spec: PopulationSpec
         switch (model, wrappers.isEmpty, soleAmos) {

@@ -31,8 +31,9 @@
 ///
 /// Learnable by default: the time constant of every membrane (tmem, tdend_k) and of every
 /// dendrite's synaptic current (tsyn_k), plus the bias ic. That is 6N + 3 derivative lanes
-/// (states + learnable parameters + weights per synapse): up to 10 dendrites the reverse pass uses
-/// dual numbers, beyond (the paper's 14: 87 lanes) a recorded reverse sweep.
+/// (states + learnable parameters + weights per synapse), beyond the 16 of the engine's dual
+/// numbers from 3 dendrites on (the paper's 7: 45, its 14: 87), so the reverse pass records each
+/// step and sweeps it backward (`RecordingKernel`), at a cost that does not grow with the lanes.
 ///
 /// Differences from Eventax (whose model code and equations were not available to us): Eventax
 /// gives every synaptic connection its own learnable time constant; the engine has no

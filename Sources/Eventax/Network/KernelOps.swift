@@ -120,8 +120,11 @@ final class KernelOps: @unchecked Sendable {
 }
 
 /// The widest dual numbers (derivative lanes) the reverse pass uses. A neuron that needs more
-/// lanes gets a recorded (reverse-mode) reverse pass instead, which has no lane limit.
-@usableFromInline let maxDerivativeLanes = 64
+/// lanes gets a recorded (reverse-mode) reverse pass instead, which has no lane limit. Measured
+/// with `eventax bench --only multicompartment` (one thread, release build): duals are faster up to
+/// 16 lanes (1.2–1.4× at 9 and 15 lanes), while 32- and 64-lane duals were 100–500× slower than
+/// the recorded pass (27 lanes: 5 against 595 samples/s; 45 lanes: 0.9 against 509).
+@usableFromInline let maxDerivativeLanes = 16
 
 /// The derivative lanes a neuron of `model` with `learnableCount` learnable parameters needs:
 /// its states, its learnable parameters and the larger of one (the step size) and its weights per synapse.
@@ -130,7 +133,8 @@ func derivativeLanes<M: NeuronModel>(_ model: M, learnableCount: Int) -> Int {
     model.stateNames.count + learnableCount + max(1, model.weightsPerSynapse)
 }
 
-/// Builds the specialized operations of model `M`, choosing the dual-lane width its reverse pass needs.
+/// Builds the specialized operations of model `M`: the narrowest dual numbers that fit its
+/// derivative lanes, or the recorded reverse pass beyond ``maxDerivativeLanes``.
 @inlinable
 func makeKernelOps<M: NeuronModel>(_ model: M, solver: SolverConfig, learnable: [Int]) throws -> KernelOps {
     let lanes = derivativeLanes(model, learnableCount: learnable.count)
@@ -139,8 +143,6 @@ func makeKernelOps<M: NeuronModel>(_ model: M, solver: SolverConfig, learnable: 
     case ...4: return KernelOps(model: model, lanes: SIMD4<Double>.self, solver: solver, learnable: learnable)
     case ...8: return KernelOps(model: model, lanes: SIMD8<Double>.self, solver: solver, learnable: learnable)
     case ...16: return KernelOps(model: model, lanes: SIMD16<Double>.self, solver: solver, learnable: learnable)
-    case ...32: return KernelOps(model: model, lanes: SIMD32<Double>.self, solver: solver, learnable: learnable)
-    case ...64: return KernelOps(model: model, lanes: SIMD64<Double>.self, solver: solver, learnable: learnable)
     default: return KernelOps(recording: model, solver: solver, learnable: learnable)
     }
 }
