@@ -6,7 +6,7 @@ import Foundation
 /// The reverse pass evaluates one solver step with the state, the learnable parameters and the
 /// step size seeded as lanes; the lanes of the result are the step's exact local Jacobian.
 @frozen
-public struct Dual<Lanes: SIMD & Sendable>: NeuronScalar where Lanes.Scalar == Double {
+public struct Dual<Lanes: SIMD & Sendable>: ChainRuleScalar where Lanes.Scalar == Double {
     /// The primal value.
     public var value: Double
     /// The partial derivatives, one per seed direction.
@@ -37,7 +37,7 @@ public struct Dual<Lanes: SIMD & Sendable>: NeuronScalar where Lanes.Scalar == D
 
     /// The chain rule for a unary function with derivative `dfdx` at `value`.
     @inlinable @inline(__always)
-    func chain(_ fx: Double, _ dfdx: Double) -> Dual { Dual(value: fx, d: d * dfdx) }
+    public func chain(_ fx: Double, _ dfdx: Double) -> Dual { Dual(value: fx, d: d * dfdx) }
 
     @inlinable @inline(__always) public static func + (l: Dual, r: Dual) -> Dual { Dual(value: l.value + r.value, d: l.d + r.d) }
     @inlinable @inline(__always) public static func - (l: Dual, r: Dual) -> Dual { Dual(value: l.value - r.value, d: l.d - r.d) }
@@ -59,50 +59,6 @@ public struct Dual<Lanes: SIMD & Sendable>: NeuronScalar where Lanes.Scalar == D
     @inlinable @inline(__always) public static func / (l: Double, r: Dual) -> Dual {
         let q = l / r.value
         return Dual(value: q, d: r.d * (-q / r.value))
-    }
-
-    /// e^x.
-    @inlinable @inline(__always) public static func exp(_ x: Dual) -> Dual { let e = Foundation.exp(x.value); return x.chain(e, e) }
-    /// Natural logarithm.
-    @inlinable @inline(__always) public static func log(_ x: Dual) -> Dual { x.chain(Foundation.log(x.value), 1 / x.value) }
-    /// Sine.
-    @inlinable @inline(__always) public static func sin(_ x: Dual) -> Dual { let (s, c) = Double.sinCos(x.value); return x.chain(s, c) }
-    /// Cosine.
-    @inlinable @inline(__always) public static func cos(_ x: Dual) -> Dual { let (s, c) = Double.sinCos(x.value); return x.chain(c, -s) }
-    /// Sine and cosine together.
-    @inlinable @inline(__always) public static func sinCos(_ x: Dual) -> (sin: Dual, cos: Dual) {
-        let (s, c) = Double.sinCos(x.value)
-        return (x.chain(s, c), x.chain(c, -s))
-    }
-    /// sin(πx) and cos(πx) together; d/dx sin(πx) = π·cos(πx), d/dx cos(πx) = −π·sin(πx).
-    @inlinable @inline(__always) public static func sinCosPi(_ x: Dual) -> (sin: Dual, cos: Dual) {
-        let (s, c) = Eventax.sinCosPi(x.value)
-        return (x.chain(s, Double.pi * c), x.chain(c, -Double.pi * s))
-    }
-    /// Tangent.
-    @inlinable @inline(__always) public static func tan(_ x: Dual) -> Dual {
-        let t = Foundation.tan(x.value)
-        return x.chain(t, 1 + t * t)
-    }
-    /// Hyperbolic tangent.
-    @inlinable @inline(__always) public static func tanh(_ x: Dual) -> Dual {
-        let t = Foundation.tanh(x.value)
-        return x.chain(t, 1 - t * t)
-    }
-    /// Square root.
-    @inlinable @inline(__always) public static func sqrt(_ x: Dual) -> Dual {
-        let s = x.value.squareRoot()
-        return x.chain(s, 0.5 / s)
-    }
-    /// Logistic sigmoid.
-    @inlinable @inline(__always) public static func sigmoid(_ x: Dual) -> Dual {
-        let s = 1 / (1 + Foundation.exp(-x.value))
-        return x.chain(s, s * (1 - s))
-    }
-    /// x raised to a constant power.
-    @inlinable @inline(__always) public static func pow(_ x: Dual, _ exponent: Double) -> Dual {
-        let p = Foundation.pow(x.value, exponent)
-        return x.chain(p, exponent * Foundation.pow(x.value, exponent - 1))
     }
 }
 

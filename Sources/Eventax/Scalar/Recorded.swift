@@ -80,10 +80,11 @@ struct RecordingTape {
 
 /// A scalar that records its operations on a ``RecordingTape`` (reverse-mode automatic
 /// differentiation). Values are computed with exactly the `Double` operations a model's `Double`
-/// run performs, so the recorded computation is the forward computation; the partials are the
-/// same as ``Dual``'s. Constants (`init(_:)`) carry no tape and record nothing.
+/// run performs, so the recorded computation is the forward computation; the partials of the
+/// arithmetic operators are ``Dual``'s, those of the elementary functions come from
+/// ``ChainRuleScalar``, shared with ``Dual``. Constants (`init(_:)`) carry no tape and record nothing.
 @frozen
-public struct Recorded: NeuronScalar, @unchecked Sendable {
+public struct Recorded: ChainRuleScalar, @unchecked Sendable {
     /// The primal value.
     public var value: Double
     /// The node of this value on its tape, or −1 for a constant.
@@ -113,7 +114,7 @@ public struct Recorded: NeuronScalar, @unchecked Sendable {
 
     /// The chain rule for a unary function with derivative `dfdx` at `value`.
     @inlinable @inline(__always)
-    func chain(_ fx: Double, _ dfdx: Double) -> Recorded {
+    public func chain(_ fx: Double, _ dfdx: Double) -> Recorded {
         guard let t = tape else { return Recorded(fx) }
         return Recorded(value: fx, index: t.pointee.append(a: index, da: dfdx), tape: t)
     }
@@ -145,49 +146,5 @@ public struct Recorded: NeuronScalar, @unchecked Sendable {
     @inlinable @inline(__always) public static func / (l: Double, r: Recorded) -> Recorded {
         let q = l / r.value
         return r.chain(q, -q / r.value)
-    }
-
-    /// e^x.
-    @inlinable @inline(__always) public static func exp(_ x: Recorded) -> Recorded { let e = Foundation.exp(x.value); return x.chain(e, e) }
-    /// Natural logarithm.
-    @inlinable @inline(__always) public static func log(_ x: Recorded) -> Recorded { x.chain(Foundation.log(x.value), 1 / x.value) }
-    /// Sine.
-    @inlinable @inline(__always) public static func sin(_ x: Recorded) -> Recorded { let (s, c) = Double.sinCos(x.value); return x.chain(s, c) }
-    /// Cosine.
-    @inlinable @inline(__always) public static func cos(_ x: Recorded) -> Recorded { let (s, c) = Double.sinCos(x.value); return x.chain(c, -s) }
-    /// Sine and cosine together.
-    @inlinable @inline(__always) public static func sinCos(_ x: Recorded) -> (sin: Recorded, cos: Recorded) {
-        let (s, c) = Double.sinCos(x.value)
-        return (x.chain(s, c), x.chain(c, -s))
-    }
-    /// sin(πx) and cos(πx) together.
-    @inlinable @inline(__always) public static func sinCosPi(_ x: Recorded) -> (sin: Recorded, cos: Recorded) {
-        let (s, c) = Eventax.sinCosPi(x.value)
-        return (x.chain(s, Double.pi * c), x.chain(c, -Double.pi * s))
-    }
-    /// Tangent.
-    @inlinable @inline(__always) public static func tan(_ x: Recorded) -> Recorded {
-        let t = Foundation.tan(x.value)
-        return x.chain(t, 1 + t * t)
-    }
-    /// Hyperbolic tangent.
-    @inlinable @inline(__always) public static func tanh(_ x: Recorded) -> Recorded {
-        let t = Foundation.tanh(x.value)
-        return x.chain(t, 1 - t * t)
-    }
-    /// Square root.
-    @inlinable @inline(__always) public static func sqrt(_ x: Recorded) -> Recorded {
-        let s = x.value.squareRoot()
-        return x.chain(s, 0.5 / s)
-    }
-    /// Logistic sigmoid.
-    @inlinable @inline(__always) public static func sigmoid(_ x: Recorded) -> Recorded {
-        let s = 1 / (1 + Foundation.exp(-x.value))
-        return x.chain(s, s * (1 - s))
-    }
-    /// x raised to a constant power.
-    @inlinable @inline(__always) public static func pow(_ x: Recorded, _ exponent: Double) -> Recorded {
-        let p = Foundation.pow(x.value, exponent)
-        return x.chain(p, exponent * Foundation.pow(x.value, exponent - 1))
     }
 }
