@@ -50,6 +50,14 @@ public protocol NeuronScalar: Sendable {
     static func sigmoid(_ x: Self) -> Self
     /// x raised to a constant power.
     static func pow(_ x: Self, _ exponent: Double) -> Self
+    /// a + c·x, rounded as written (the product, then the sum: not a fused multiply-add). The
+    /// solvers' stage sums use it; ``Recorded`` records it as one operation instead of two.
+    static func plusScaled(_ a: Self, _ c: Double, _ x: Self) -> Self
+}
+
+extension NeuronScalar {
+    /// a + c·x, rounded as written.
+    @inlinable @inline(__always) public static func plusScaled(_ a: Self, _ c: Double, _ x: Self) -> Self { a + c * x }
 }
 
 extension Double: NeuronScalar {

@@ -136,6 +136,10 @@ public struct Recorded: ChainRuleScalar, @unchecked Sendable {
         return binary(q, l, 1 / r.value, r, -q / r.value)
     }
     @inlinable @inline(__always) public static prefix func - (x: Recorded) -> Recorded { x.chain(-x.value, -1) }
+    /// a + c·x as one recorded operation (partials 1 and c), with the value rounded as written.
+    @inlinable @inline(__always) public static func plusScaled(_ a: Recorded, _ c: Double, _ x: Recorded) -> Recorded {
+        binary(a.value + c * x.value, a, 1, x, c)
+    }
     @inlinable @inline(__always) public static func + (l: Recorded, r: Double) -> Recorded { l.chain(l.value + r, 1) }
     @inlinable @inline(__always) public static func + (l: Double, r: Recorded) -> Recorded { r.chain(l + r.value, 1) }
     @inlinable @inline(__always) public static func - (l: Recorded, r: Double) -> Recorded { l.chain(l.value - r, 1) }

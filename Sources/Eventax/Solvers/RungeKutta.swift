@@ -60,7 +60,7 @@ func rungeKuttaStep<M: NeuronModel, T: NeuronScalar>(
                 var kjq = k + q
                 for j in 0..<i {
                     let aij = ai[j]
-                    if aij != 0 { acc = acc + aij * kjq.pointee }
+                    if aij != 0 { acc = T.plusScaled(acc, aij, kjq.pointee) }
                     kjq += n
                 }
                 tmp[q] = u[q] + h * acc
@@ -73,7 +73,7 @@ func rungeKuttaStep<M: NeuronModel, T: NeuronScalar>(
         var kiq = k + q
         for i in 0..<s {
             let bi = tab.b[i]
-            if bi != 0 { acc = acc + bi * kiq.pointee }
+            if bi != 0 { acc = T.plusScaled(acc, bi, kiq.pointee) }
             kiq += n
         }
         out[q] = u[q] + h * acc
@@ -84,7 +84,7 @@ func rungeKuttaStep<M: NeuronModel, T: NeuronScalar>(
             var kiq = k + q
             for i in 0..<s {
                 let ei = tab.e[i]
-                if ei != 0 { acc = acc + ei * kiq.pointee }
+                if ei != 0 { acc = T.plusScaled(acc, ei, kiq.pointee) }
                 kiq += n
             }
             err[q] = h * acc
