@@ -56,7 +56,7 @@ struct Bench: ParsableCommand {
                 let m = try MultiCompartmentBenchmark.measure(dendrites: dendrites, recording: recording, batch: batch, threads: threads, minSeconds: seconds)
                 let name = "multicompartment-\(dendrites)-\(recording ? "recorded" : "dual")"
                 print(String(format: "%-28@ fwd %7.1f samples/s   fwd+bwd %7.1f samples/s   (%d derivative lanes)",
-                             name as NSString, m.fwd, m.fwdbwd, 6 * dendrites + 3))
+                             name as NSString, m.fwd, m.fwdbwd, m.lanes))
             }
         }
         if json {

@@ -91,16 +91,13 @@ import Foundation
         let adaptive = SolverConfig(tableau: .tsit5, dt: 0.1, adaptive: AdaptiveConfig(rtol: 1e-11, atol: 1e-11))
         let rk4 = SolverConfig(tableau: .rk4, dt: 0.02)
         typealias Make = (Bool) throws -> Network
-        let qif: Make = { rec in try smallNetwork({ rec ? PopulationSpec(recording: QIF(), count: $0, learnable: ["ic", "tmem"])
-                                                        : PopulationSpec(QIF(), count: $0, learnable: ["ic", "tmem"]) },
+        let qif: Make = { rec in try smallNetwork({ PopulationSpec(QIF(), count: $0, learnable: ["ic", "tmem"], recording: rec) },
                                                   solver: adaptive, seed: 11, wLo: 2, wHi: 12) }
-        let lif: Make = { rec in try smallNetwork({ rec ? PopulationSpec(recording: LIF(), count: $0, learnable: ["ic", "tmem", "tsyn", "thresh"])
-                                                        : PopulationSpec(LIF(), count: $0, learnable: ["ic", "tmem", "tsyn", "thresh"]) },
+        let lif: Make = { rec in try smallNetwork({ PopulationSpec(LIF(), count: $0, learnable: ["ic", "tmem", "tsyn", "thresh"], recording: rec) },
                                                   solver: rk4, seed: 1, wLo: 0.5, wHi: 4) }
-        let eif: Make = { rec in try smallNetwork({ rec ? PopulationSpec(recording: EIF(), count: $0, learnable: ["ic", "deltaT"])
-                                                        : PopulationSpec(EIF(), count: $0, learnable: ["ic", "deltaT"]) },
+        let eif: Make = { rec in try smallNetwork({ PopulationSpec(EIF(), count: $0, learnable: ["ic", "deltaT"], recording: rec) },
                                                   solver: rk4, seed: 3, wLo: 1, wHi: 6) }
-        let custom: Make = { rec in try smallNetwork({ rec ? PopulationSpec(recording: SineNeuron(), count: $0) : PopulationSpec(SineNeuron(), count: $0) },
+        let custom: Make = { rec in try smallNetwork({ PopulationSpec(SineNeuron(), count: $0, recording: rec) },
                                                      solver: rk4, seed: 5, wLo: 1, wHi: 4) }
         for (name, make, eps) in [("qif", qif, 1e-4), ("lif", lif, 1e-5), ("eif", eif, 1e-6), ("custom", custom, 1e-4)] {
             let dual = try make(false), recorded = try make(true)
@@ -123,8 +120,7 @@ import Foundation
             var rng = TestRNG(84)
             func pop(_ n: Int) -> PopulationSpec {
                 let parameters = ["thresh": [1.2], "ic": (0..<n).map { _ in rng.uniform(0.05, 0.2) }, "tmem": (0..<n).map { _ in rng.uniform(8, 15) }]
-                return recording ? PopulationSpec(recording: m, count: n, parameters: parameters, learnable: learnable)
-                                 : PopulationSpec(m, count: n, parameters: parameters, learnable: learnable)
+                return PopulationSpec(m, count: n, parameters: parameters, learnable: learnable, recording: recording)
             }
             let layers = [pop(3), pop(2)]
             func weight() -> [Double] { (0..<2).map { _ in rng.uniform(0.5, 3) } }

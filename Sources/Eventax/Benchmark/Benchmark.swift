@@ -50,9 +50,7 @@ public enum YinYangBenchmark {
         let w0 = (0..<5).map { _ in (0..<50).map { _ in uniform(0, 40) } }
         let w1 = (0..<50).map { _ in (0..<3).map { _ in uniform(0, 40) } }
         let b0 = (0..<50).map { _ in uniform(-0.5, 0.5) }, b1 = (0..<3).map { _ in uniform(-0.5, 0.5) }
-        func pop(_ n: Int, _ ic: [Double]) -> PopulationSpec {
-            recording ? PopulationSpec(recording: QIF(), count: n, parameters: ["ic": ic]) : PopulationSpec(QIF(), count: n, parameters: ["ic": ic])
-        }
+        func pop(_ n: Int, _ ic: [Double]) -> PopulationSpec { PopulationSpec(QIF(), count: n, parameters: ["ic": ic], recording: recording) }
         return try Network.layered(inputCount: 5,
                                    layers: [pop(50, b0), pop(3, b1)],
                                    weights: [w0, w1], tmax: 30, solver: solver)
@@ -166,14 +164,16 @@ public enum MultiCompartmentBenchmark {
         let model = try MultiCompartment(dendrites: dendrites)
         var synapses: [Synapse] = []
         for c in 0..<5 { for j in 0..<3 { synapses.append(Synapse(from: .input(c), to: j, weight: (0..<dendrites).map { _ in rng.uniform(0...3) })) } }
-        let pop = recording ? PopulationSpec(recording: model, count: 3) : PopulationSpec(model, count: 3)
+        let pop = PopulationSpec(model, count: 3, recording: recording)
         return try Network(inputCount: 5, populations: [pop], synapses: synapses, outputs: [0, 1, 2], tmax: 30,
                            solver: SolverConfig(tableau: .tsit5, dt: 0.05, adaptive: AdaptiveConfig(rtol: 1e-6, atol: 1e-6)))
     }
 
-    /// Forward and forward+backward samples/s on the first `batch` Yin-Yang training samples.
-    public static func measure(dendrites: Int, recording: Bool, batch: Int, threads: Int, minSeconds: Double) throws -> (fwd: Double, fwdbwd: Double) {
+    /// Forward and forward+backward samples/s on the first `batch` Yin-Yang training samples, and
+    /// the derivative lanes of one neuron.
+    public static func measure(dendrites: Int, recording: Bool, batch: Int, threads: Int, minSeconds: Double) throws -> (fwd: Double, fwdbwd: Double, lanes: Int) {
         let net = try network(dendrites: dendrites, recording: recording)
+        let lanes = derivativeLanes(try MultiCompartment(dendrites: dendrites), learnableCount: net.learnableNames(ofNeuron: 0).count)
         let (inputs, labels) = YinYangBenchmark.data(count: batch)
         let eval = BatchEvaluator(network: net, threads: threads)
         let loss = TTFSCrossEntropy()
@@ -184,6 +184,6 @@ public enum MultiCompartmentBenchmark {
                 return (l, Cotangent(ttfs: ct))
             }
         }
-        return (fwd, fwdbwd)
+        return (fwd, fwdbwd, lanes)
     }
 }

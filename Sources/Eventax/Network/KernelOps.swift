@@ -40,22 +40,23 @@ final class KernelOps: @unchecked Sendable {
     /// the solver's tableau.
     @inlinable
     convenience init<M: NeuronModel, L: SIMD & Sendable>(model: M, lanes: L.Type, solver: SolverConfig, learnable: [Int]) where L.Scalar == Double {
-        let tableau = TableauData(solver.tableau)
-        let storage = UnsafeMutableBufferPointer<Int>.allocate(capacity: learnable.count)
-        _ = storage.initialize(from: learnable)
-        self.init(ModelKernel<M, L>(model: model, solver: solver, tableau: tableau, learnable: UnsafeBufferPointer(storage)),
-                  tableau: tableau, learnableStorage: storage)
+        self.init(solver: solver, learnable: learnable) { ModelKernel<M, L>(model: model, solver: solver, tableau: $0, learnable: $1) }
     }
 
     /// The operations of `model` with a recorded (reverse-mode) reverse pass, for any number of
     /// derivative lanes; builds and owns the solver's tableau.
     @inlinable
     convenience init<M: NeuronModel>(recording model: M, solver: SolverConfig, learnable: [Int]) {
+        self.init(solver: solver, learnable: learnable) { RecordingKernel(model: model, solver: solver, tableau: $0, learnable: $1) }
+    }
+
+    /// The operations of the kernel `make` builds on this object's tableau and learnable indices.
+    @inlinable
+    convenience init<MK: EngineKernel>(solver: SolverConfig, learnable: [Int], _ make: (TableauData, UnsafeBufferPointer<Int>) -> MK) {
         let tableau = TableauData(solver.tableau)
         let storage = UnsafeMutableBufferPointer<Int>.allocate(capacity: learnable.count)
         _ = storage.initialize(from: learnable)
-        self.init(RecordingKernel(model: model, solver: solver, tableau: tableau, learnable: UnsafeBufferPointer(storage)),
-                  tableau: tableau, learnableStorage: storage)
+        self.init(make(tableau, UnsafeBufferPointer(storage)), tableau: tableau, learnableStorage: storage)
     }
 
     /// The operations of kernel `k`, which borrows `tableau` and `learnableStorage` (this object owns them).
@@ -136,7 +137,7 @@ func derivativeLanes<M: NeuronModel>(_ model: M, learnableCount: Int) -> Int {
 /// Builds the specialized operations of model `M`: the narrowest dual numbers that fit its
 /// derivative lanes, or the recorded reverse pass beyond ``maxDerivativeLanes``.
 @inlinable
-func makeKernelOps<M: NeuronModel>(_ model: M, solver: SolverConfig, learnable: [Int]) throws -> KernelOps {
+func makeKernelOps<M: NeuronModel>(_ model: M, solver: SolverConfig, learnable: [Int]) -> KernelOps {
     let lanes = derivativeLanes(model, learnableCount: learnable.count)
     switch lanes {
     case ...2: return KernelOps(model: model, lanes: SIMD2<Double>.self, solver: solver, learnable: learnable)

@@ -8,29 +8,27 @@ public struct PopulationSpec: Sendable {
     public var parameters: [String: [Double]]
     /// Names of the learnable parameters (`nil`: the model's defaults).
     public var learnable: [String]?
-    @usableFromInline let makeOps: @Sendable (SolverConfig, [Int]) throws -> KernelOps
+    @usableFromInline let makeOps: @Sendable (SolverConfig, [Int]) -> KernelOps
 
     /// A population of `count` neurons of `model`. Call it with a concrete model type so that the
     /// engine's hot loops are specialized for it.
     @inlinable
     public init<M: NeuronModel>(_ model: M, count: Int, parameters: [String: [Double]] = [:], learnable: [String]? = nil) {
-        self.model = model
-        self.count = count
-        self.parameters = parameters
-        self.learnable = learnable
-        self.makeOps = { solver, learnable in try makeKernelOps(model, solver: solver, learnable: learnable) }
+        self.init(model, count: count, parameters: parameters, learnable: learnable, recording: false)
     }
 
-    /// A population whose reverse pass records every local computation (``RecordingKernel``)
-    /// whatever its number of derivative lanes, instead of dual numbers where they fit. The
-    /// gradients agree to rounding; tests and benchmarks compare the two.
+    /// A population whose reverse pass, with `recording`, records every local computation
+    /// (``RecordingKernel``) whatever its number of derivative lanes, instead of dual numbers where
+    /// they fit. The gradients agree to rounding; tests and benchmarks compare the two.
     @inlinable
-    init<M: NeuronModel>(recording model: M, count: Int, parameters: [String: [Double]] = [:], learnable: [String]? = nil) {
+    init<M: NeuronModel>(_ model: M, count: Int, parameters: [String: [Double]] = [:], learnable: [String]? = nil, recording: Bool) {
         self.model = model
         self.count = count
         self.parameters = parameters
         self.learnable = learnable
-        self.makeOps = { solver, learnable in KernelOps(recording: model, solver: solver, learnable: learnable) }
+        self.makeOps = { solver, learnable in
+            recording ? KernelOps(recording: model, solver: solver, learnable: learnable) : makeKernelOps(model, solver: solver, learnable: learnable)
+        }
     }
 }
 
@@ -173,7 +171,7 @@ public struct Network: Sendable {
                 }
                 if !learnIdx.contains(i) { learnIdx.append(i) }
             }
-            let ops = try spec.makeOps(solver, learnIdx)
+            let ops = spec.makeOps(solver, learnIdx)
             scratch = max(scratch, ops.scratchBytes)
             pops.append(Population(spec: spec, ops: ops, firstNeuron: nNeurons, parameterCount: pspecs.count, learnableIndices: learnIdx))
             for j in 0..<spec.count {
