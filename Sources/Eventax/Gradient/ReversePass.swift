@@ -77,10 +77,9 @@ extension Simulator {
                                 for q in 0..<nS where ub[q] != 0 { zero = false; break }
                                 if zero { return 0 }
                             }
-                            return tapes[n].u.withUnsafeBufferPointer { buf in
-                                um._withUnsafeGuaranteedRef { ops in
-                                    ops.reverseStep(UnsafeMutablePointer(mutating: buf.baseAddress! + r * nS), p, h, spike, tbar, ub, pb, scratch)
-                                }
+                            let u = tapes[n].u + r * nS
+                            return um._withUnsafeGuaranteedRef { ops in
+                                ops.reverseStep(u, p, h, spike, tbar, ub, pb, scratch)
                             }
                         }
 
@@ -107,11 +106,9 @@ extension Simulator {
                                 tRun[n] = 0
                                 let s = Int(d.synapse)
                                 let nS = tapes[n].n
-                                tapes[n].u.withUnsafeBufferPointer { buf in
-                                    um._withUnsafeGuaranteedRef { ops in
-                                        ops.reverseJump(UnsafeMutablePointer(mutating: buf.baseAddress! + r * nS), weights + net.weightOffset[s], p, ub,
-                                                        wbar + net.weightOffset[s], pb, scratch)
-                                    }
+                                let uMinus = tapes[n].u + r * nS
+                                um._withUnsafeGuaranteedRef { ops in
+                                    ops.reverseJump(uMinus, weights + net.weightOffset[s], p, ub, wbar + net.weightOffset[s], pb, scratch)
                                 }
                                 cursor[n] = r
                                 applyTaps(n, downTo: r)
@@ -142,10 +139,9 @@ extension Simulator {
                                 let Tbar = spikes[sid].tbar + tRun[n]
                                 tRun[n] = 0
                                 let nS = tapes[n].n
-                                tapes[n].u.withUnsafeBufferPointer { buf in
-                                    um._withUnsafeGuaranteedRef { ops in
-                                        ops.reverseReset(UnsafeMutablePointer(mutating: buf.baseAddress! + r * nS), p, ub, pb, scratch)
-                                    }
+                                let uMinus = tapes[n].u + r * nS
+                                um._withUnsafeGuaranteedRef { ops in
+                                    ops.reverseReset(uMinus, p, ub, pb, scratch)
                                 }
                                 cursor[n] = r
                                 applyTaps(n, downTo: r)

@@ -267,10 +267,8 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
         } else {
             hPropRestore = rt.hPropAtSegment; errRestore = rt.errPrevAtSegment
         }
-        tape.u.withUnsafeMutableBufferPointer { buf in
-            let uj = buf.baseAddress! + j * tape.n
-            for q in 0..<n { u[q] = uj[q] }
-        }
+        let uj = tape.u + j * tape.n
+        for q in 0..<n { u[q] = uj[q] }
         let hNext = tape.rec[j].hNext, errJ = tape.rec[j].err
         tape.truncate(to: j)
         rt.t = tj

@@ -63,7 +63,8 @@ public final class Simulator {
     /// Upper bound on solver steps per simulation; exceeding it throws.
     public var maxSteps = 50_000_000
 
-    @usableFromInline var tapes: [NeuronTape]
+    /// One tape per neuron (raw storage: a tape is reached without a uniqueness check of an array).
+    @usableFromInline let tapes: UnsafeMutablePointer<NeuronTape>
     /// Each neuron's model operations (one reference per neuron, looked up once). Unretained: the
     /// network keeps them alive, and hot calls borrow them with `_withUnsafeGuaranteedRef`, which
     /// spares the atomic retain and release a call through a class reference otherwise costs.
@@ -96,7 +97,10 @@ public final class Simulator {
     /// A simulator for `network`.
     public init(network: Network) {
         self.network = network
-        tapes = (0..<network.neuronCount).map { NeuronTape(n: network.populations[Int(network.populationOf[$0])].ops.stateCount) }
+        tapes = .allocate(capacity: max(network.neuronCount, 1))
+        for n in 0..<network.neuronCount {
+            (tapes + n).initialize(to: NeuronTape(n: network.populations[Int(network.populationOf[n])].ops.stateCount))
+        }
         runtime = [NeuronRuntime](repeating: NeuronRuntime(), count: network.neuronCount)
         opsOf = (0..<network.neuronCount).map { .passUnretained(network.populations[Int(network.populationOf[$0])].ops) }
         state = .allocate(capacity: max(network.stateTotal, 1))
@@ -105,6 +109,9 @@ public final class Simulator {
     }
 
     deinit {
+        for n in 0..<network.neuronCount { tapes[n].deallocate() }
+        tapes.deinitialize(count: network.neuronCount)
+        tapes.deallocate()
         state.deallocate()
         scratch.deallocate()
     }

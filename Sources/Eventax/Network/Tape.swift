@@ -37,38 +37,63 @@ struct TapeRecord {
 
 /// One neuron's record of the forward computation: its solver steps and its events, in order.
 /// Steps store their start state; events store the state just before the event. Rolling back
-/// speculative steps truncates the arrays, which keep their capacity (no per-step allocation).
+/// speculative steps only lowers `count`: the storage keeps its capacity (no per-step allocation).
+/// The storage is raw memory (an append is a store, not a uniqueness check of two arrays); the
+/// owner (``Simulator``) frees it with ``deallocate()``.
 @usableFromInline
 struct NeuronTape {
-    @usableFromInline var rec: [TapeRecord] = []
+    @usableFromInline var rec: UnsafeMutablePointer<TapeRecord>
     /// `n` state values per record.
-    @usableFromInline var u: [Double] = []
-    @usableFromInline var n: Int
+    @usableFromInline var u: UnsafeMutablePointer<Double>
+    @usableFromInline var count = 0
+    @usableFromInline var capacity: Int
+    @usableFromInline let n: Int
 
-    @usableFromInline init(n: Int) { self.n = n }
+    @usableFromInline init(n: Int) {
+        self.n = n
+        capacity = 16
+        rec = .allocate(capacity: capacity)
+        u = .allocate(capacity: capacity * max(n, 1))
+    }
 
-    @inlinable var count: Int { rec.count }
+    /// Frees the storage; the owner calls it once.
+    @usableFromInline func deallocate() {
+        rec.deallocate()
+        u.deallocate()
+    }
+
+    /// Doubles the capacity.
+    @usableFromInline @inline(never)
+    mutating func grow() {
+        let newCapacity = capacity * 2
+        let newRec = UnsafeMutablePointer<TapeRecord>.allocate(capacity: newCapacity)
+        newRec.moveInitialize(from: rec, count: count)
+        rec.deallocate()
+        rec = newRec
+        let newU = UnsafeMutablePointer<Double>.allocate(capacity: newCapacity * max(n, 1))
+        newU.moveInitialize(from: u, count: count * n)
+        u.deallocate()
+        u = newU
+        capacity = newCapacity
+    }
 
     @inlinable
     mutating func append(_ k: RecordKind, aux a: Int32 = -1, t tt: Double, h hh: Double, hNext hn: Double = 0, err e: Double = 0,
                          state: UnsafePointer<Double>) {
-        rec.append(TapeRecord(t: tt, h: hh, hNext: hn, err: e, kind: k, aux: a))
-        for q in 0..<n { u.append(state[q]) }
+        if count == capacity { grow() }
+        (rec + count).initialize(to: TapeRecord(t: tt, h: hh, hNext: hn, err: e, kind: k, aux: a))
+        let dst = u + count &* n
+        for q in 0..<n { dst[q] = state[q] }
+        count += 1
     }
 
     @inlinable
     mutating func truncate(to newCount: Int) {
-        let drop = count - newCount
-        guard drop > 0 else { return }
-        rec.removeLast(drop)
-        u.removeLast(drop * n)
+        if newCount < count { count = newCount }
     }
 
     @inlinable
-    mutating func removeAll() {
-        rec.removeAll(keepingCapacity: true)
-        u.removeAll(keepingCapacity: true)
-    }
+    mutating func removeAll() { count = 0 }
 
     @inlinable func isStep(_ r: Int) -> Bool { rec[r].kind.rawValue <= RecordKind.spike.rawValue }
 }
