@@ -24,9 +24,19 @@ extension Simulator {
         let ubar = UnsafeMutablePointer<Double>.allocate(capacity: max(net.stateTotal, 1))
         ubar.initialize(repeating: 0, count: max(net.stateTotal, 1))
         defer { ubar.deallocate() }
-        var tRun = [Double](repeating: 0, count: net.neuronCount)
-        var cursor = [Int](repeating: 0, count: net.neuronCount)
-        var tapPtr = [Int](repeating: 0, count: net.neuronCount)
+        // Per neuron: the running adjoint of its segment origin, its tape cursor and its next tap.
+        // Raw buffers: the nested functions below mutate them without array uniqueness checks.
+        let perNeuron = max(net.neuronCount, 1)
+        let tRun = UnsafeMutablePointer<Double>.allocate(capacity: perNeuron)
+        tRun.initialize(repeating: 0, count: perNeuron)
+        let cursor = UnsafeMutablePointer<Int>.allocate(capacity: perNeuron)
+        cursor.initialize(repeating: 0, count: perNeuron)
+        let tapPtr = UnsafeMutablePointer<Int>.allocate(capacity: perNeuron)
+        tapPtr.initialize(repeating: 0, count: perNeuron)
+        // Adjoints of the input spikes (in `inputSpikes` order), copied into `grads.inputs` at the end.
+        let inputTbar = UnsafeMutablePointer<Double>.allocate(capacity: max(inputSpikes.count, 1))
+        inputTbar.initialize(repeating: 0, count: max(inputSpikes.count, 1))
+        defer { tRun.deallocate(); cursor.deallocate(); tapPtr.deallocate(); inputTbar.deallocate() }
         for n in 0..<net.neuronCount {
             let top = taps[n].last.map { Int($0.position) + 1 } ?? 0
             cursor[n] = min(tapes[n].count, max(runtime[n].specStart, top))
@@ -127,8 +137,7 @@ extension Simulator {
                                     let m = Int(spikes[src].neuron)
                                     if net.axonalDelays[m] >= 0 { grads.axonalDelays[m] += Tbar }
                                 } else {
-                                    let ins = inputSpikes[-src - 1]
-                                    grads.inputs[Int(ins.channel)][Int(ins.index)] += Tbar
+                                    inputTbar[-src - 1] += Tbar
                                 }
                                 if net.delays[s] >= 0 { grads.delays[s] += Tbar }
                             } else {
@@ -160,6 +169,7 @@ extension Simulator {
                 }
             }
         }
+        for (k, ins) in inputSpikes.enumerated() { grads.inputs[Int(ins.channel)][Int(ins.index)] = inputTbar[k] }
     }
 
     /// Puts the cotangent on spike times into the spike records and checks its shapes.
