@@ -69,7 +69,8 @@ public final class Simulator {
     /// network keeps them alive, and hot calls borrow them with `_withUnsafeGuaranteedRef`, which
     /// spares the atomic retain and release a call through a class reference otherwise costs.
     @usableFromInline let opsOf: [Unmanaged<KernelOps>]
-    @usableFromInline var runtime: [NeuronRuntime]
+    /// Each neuron's integration state (raw storage: `&runtime[n]` is passed to the kernel in place, not copied out and back).
+    @usableFromInline let runtime: UnsafeMutablePointer<NeuronRuntime>
     @usableFromInline let state: UnsafeMutablePointer<Double>
     @usableFromInline let scratch: UnsafeMutableRawPointer
     @usableFromInline var queue = Heap<QueueEntry>()
@@ -83,7 +84,7 @@ public final class Simulator {
     @usableFromInline var inputSpikes: [(channel: Int32, index: Int32, time: Double)] = []
     @usableFromInline var delayed: [(Int32, Int32)] = []
     /// Per neuron: the time up to which its spikes are certain (no delivery can still arrive before it).
-    @usableFromInline var certain: [Double] = []
+    @usableFromInline let certain: UnsafeMutablePointer<Double>
     /// Input spikes in time order (indices into `inputSpikes`) and how many have been fanned out.
     @usableFromInline var inputOrder: [Int32] = []
     @usableFromInline var inputPos = 0
@@ -101,7 +102,10 @@ public final class Simulator {
         for n in 0..<network.neuronCount {
             (tapes + n).initialize(to: NeuronTape(n: network.populations[Int(network.populationOf[n])].ops.stateCount))
         }
-        runtime = [NeuronRuntime](repeating: NeuronRuntime(), count: network.neuronCount)
+        certain = .allocate(capacity: max(network.neuronCount, 1))
+        certain.initialize(repeating: 0, count: max(network.neuronCount, 1))
+        runtime = .allocate(capacity: max(network.neuronCount, 1))
+        runtime.initialize(repeating: NeuronRuntime(), count: max(network.neuronCount, 1))
         opsOf = (0..<network.neuronCount).map { .passUnretained(network.populations[Int(network.populationOf[$0])].ops) }
         state = .allocate(capacity: max(network.stateTotal, 1))
         scratch = .allocate(byteCount: network.scratchBytes, alignment: 64)
@@ -112,6 +116,8 @@ public final class Simulator {
         for n in 0..<network.neuronCount { tapes[n].deallocate() }
         tapes.deinitialize(count: network.neuronCount)
         tapes.deallocate()
+        runtime.deallocate()
+        certain.deallocate()
         state.deallocate()
         scratch.deallocate()
     }
@@ -182,7 +188,7 @@ public final class Simulator {
         inputSpikes.removeAll(keepingCapacity: true)
         delayed.removeAll(keepingCapacity: true)
         inputShape = input.map(\.count)
-        certain = [Double](repeating: 0, count: net.neuronCount)
+        certain.update(repeating: 0, count: net.neuronCount)
         var result = SimulationResult(ttfs: [Double?](repeating: nil, count: nOut), spikes: [[Double]](repeating: [], count: net.neuronCount),
                                       states: [[[Double]]](repeating: [[Double]](repeating: [], count: readout.observationTimes.count), count: nOut),
                                       eventCount: 0, stepCount: 0, spikeEventCount: 0)
@@ -323,7 +329,7 @@ public final class Simulator {
                 result.eventCount = events
                 result.stepCount = steps
                 result.spikeEventCount = spikeEvents
-                result.committedRecords = runtime.map(\.specStart)
+                result.committedRecords = (0..<net.neuronCount).map { runtime[$0].specStart }
             }
         }
         hasRun = true
