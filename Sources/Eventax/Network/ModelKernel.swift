@@ -102,19 +102,8 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
               _ out: UnsafeMutablePointer<Double>, _ err: UnsafeMutablePointer<Double>?, _ scratch: UnsafeMutableRawPointer,
               firstStageReady: Bool = false) {
         let k = scratch.assumingMemoryBound(to: Double.self)
-        // The common state counts get their own copy of the (inlined) stepping routine with n a
-        // constant, so the loops over the state are unrolled; the arithmetic is the same.
-        switch n {
-        case 2:
-            rungeKuttaStep(model, tab, n: 2, u: u, p: Vars(p), h: h, k: k, tmp: k + tab.s * 2, out: out, err: err,
-                           firstStageReady: firstStageReady)
-        case 3:
-            rungeKuttaStep(model, tab, n: 3, u: u, p: Vars(p), h: h, k: k, tmp: k + tab.s * 3, out: out, err: err,
-                           firstStageReady: firstStageReady)
-        default:
-            rungeKuttaStep(model, tab, n: n, u: u, p: Vars(p), h: h, k: k, tmp: k + tab.s * n, out: out, err: err,
-                           firstStageReady: firstStageReady)
-        }
+        rungeKuttaStep(model, tab, n: n, u: u, p: Vars(p), h: h, k: k, tmp: k + tab.s * n, out: out, err: err,
+                       firstStageReady: firstStageReady)
     }
 
     /// The spike condition along the step from u as a function of the step size τ, with dG/dτ.

@@ -46,6 +46,22 @@ func rungeKuttaStep<M: NeuronModel, T: NeuronScalar>(
     k: UnsafeMutablePointer<T>, tmp: UnsafeMutablePointer<T>, out: UnsafeMutablePointer<T>,
     err: UnsafeMutablePointer<T>?, firstStageReady: Bool = false
 ) {
+    // Two- and three-state neurons (most built-in models) get their own inlined copy with n a
+    // constant, so the loops over the state are unrolled; the arithmetic is the same.
+    switch n {
+    case 2: rungeKuttaStages(model, tab, n: 2, u: u, p: p, h: h, k: k, tmp: tmp, out: out, err: err, firstStageReady: firstStageReady)
+    case 3: rungeKuttaStages(model, tab, n: 3, u: u, p: p, h: h, k: k, tmp: tmp, out: out, err: err, firstStageReady: firstStageReady)
+    default: rungeKuttaStages(model, tab, n: n, u: u, p: p, h: h, k: k, tmp: tmp, out: out, err: err, firstStageReady: firstStageReady)
+    }
+}
+
+/// The body of ``rungeKuttaStep``.
+@inlinable @inline(__always)
+func rungeKuttaStages<M: NeuronModel, T: NeuronScalar>(
+    _ model: M, _ tab: TableauData, n: Int, u: UnsafeMutablePointer<T>, p: Vars<T>, h: T,
+    k: UnsafeMutablePointer<T>, tmp: UnsafeMutablePointer<T>, out: UnsafeMutablePointer<T>,
+    err: UnsafeMutablePointer<T>?, firstStageReady: Bool
+) {
     // Index arithmetic walks pointers (no overflow checks in the loops); each sum runs in the
     // order of the stages, so every scalar type gets the same rounding.
     let s = tab.s
