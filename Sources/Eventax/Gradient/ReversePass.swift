@@ -26,16 +26,11 @@ extension Simulator {
         defer { ubar.deallocate() }
         // Per neuron: the running adjoint of its segment origin, its tape cursor and its next tap.
         // Raw buffers: the nested functions below mutate them without array uniqueness checks.
-        let perNeuron = max(net.neuronCount, 1)
-        let tRun = UnsafeMutablePointer<Double>.allocate(capacity: perNeuron)
-        tRun.initialize(repeating: 0, count: perNeuron)
-        let cursor = UnsafeMutablePointer<Int>.allocate(capacity: perNeuron)
-        cursor.initialize(repeating: 0, count: perNeuron)
-        let tapPtr = UnsafeMutablePointer<Int>.allocate(capacity: perNeuron)
-        tapPtr.initialize(repeating: 0, count: perNeuron)
+        let tRun = UnsafeMutablePointer<Double>.allocateFilled(0, count: net.neuronCount)
+        let cursor = UnsafeMutablePointer<Int>.allocateFilled(0, count: net.neuronCount)
+        let tapPtr = UnsafeMutablePointer<Int>.allocateFilled(0, count: net.neuronCount)
         // Adjoints of the input spikes (in `inputSpikes` order), copied into `grads.inputs` at the end.
-        let inputTbar = UnsafeMutablePointer<Double>.allocate(capacity: max(inputSpikes.count, 1))
-        inputTbar.initialize(repeating: 0, count: max(inputSpikes.count, 1))
+        let inputTbar = UnsafeMutablePointer<Double>.allocateFilled(0, count: inputSpikes.count)
         defer { tRun.deallocate(); cursor.deallocate(); tapPtr.deallocate(); inputTbar.deallocate() }
         for n in 0..<net.neuronCount {
             let top = taps[n].last.map { Int($0.position) + 1 } ?? 0

@@ -102,10 +102,8 @@ public final class Simulator {
         for n in 0..<network.neuronCount {
             (tapes + n).initialize(to: NeuronTape(n: network.populations[Int(network.populationOf[n])].ops.stateCount))
         }
-        certain = .allocate(capacity: max(network.neuronCount, 1))
-        certain.initialize(repeating: 0, count: max(network.neuronCount, 1))
-        runtime = .allocate(capacity: max(network.neuronCount, 1))
-        runtime.initialize(repeating: NeuronRuntime(), count: max(network.neuronCount, 1))
+        certain = .allocateFilled(0, count: network.neuronCount)
+        runtime = .allocateFilled(NeuronRuntime(), count: network.neuronCount)
         opsOf = (0..<network.neuronCount).map { .passUnretained(network.populations[Int(network.populationOf[$0])].ops) }
         state = .allocate(capacity: max(network.stateTotal, 1))
         scratch = .allocate(byteCount: network.scratchBytes, alignment: 64)

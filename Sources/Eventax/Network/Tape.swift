@@ -122,3 +122,14 @@ struct NeuronRuntime {
     @usableFromInline var spikePending = false
     @usableFromInline init() {}
 }
+
+extension UnsafeMutablePointer {
+    /// Allocates room for max(`count`, 1) values, all set to `value` (the engine's per-neuron and
+    /// per-spike buffers; the caller deallocates).
+    @usableFromInline
+    static func allocateFilled(_ value: Pointee, count: Int) -> UnsafeMutablePointer {
+        let p = UnsafeMutablePointer.allocate(capacity: Swift.max(count, 1))
+        p.initialize(repeating: value, count: Swift.max(count, 1))
+        return p
+    }
+}
