@@ -47,6 +47,10 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
     @usableFromInline let canSpike: Bool
     @usableFromInline let dt: Double
     @usableFromInline let adaptive: AdaptiveConfig?
+    /// Error norms below this make the standard controller's factor safety·err^(−icoeff·e) exceed
+    /// factorMax by a margin (1e-6 relative in the error norm), so the factor is factorMax without
+    /// computing the power; 0 when a proportional term is set.
+    @usableFromInline let fullGrowthError: Double
 
     @inlinable
     init(model: M, solver: SolverConfig, tableau: TableauData, learnable: UnsafeBufferPointer<Int>) {
@@ -60,6 +64,11 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
         self.canSpike = model.canSpike
         self.dt = solver.dt
         self.adaptive = solver.adaptive
+        if let ad = solver.adaptive, ad.pcoeff == 0, ad.icoeff > 0, ad.factorMax > ad.safety {
+            fullGrowthError = Foundation.pow(ad.safety / ad.factorMax, 1 / (ad.icoeff * tableau.errorExponent)) * (1 - 1e-6)
+        } else {
+            fullGrowthError = 0
+        }
     }
 
     /// Bytes of scratch memory the operations need.
@@ -120,14 +129,30 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
         return (g.value, g.d[0])
     }
 
+    /// The rate of change of the spike condition along the flow at `u`, where `f` = du/dt:
+    /// ∇G(u)·f, from one dual evaluation of the condition.
+    @inlinable
+    func conditionRate(_ u: UnsafeMutablePointer<Double>, _ f: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>,
+                       _ scratch: UnsafeMutableRawPointer) -> Double {
+        typealias D1 = Dual<SIMD2<Double>>
+        let ud = scratch.assumingMemoryBound(to: D1.self), pd = ud + n
+        for q in 0..<n { ud[q] = D1(value: u[q], d: SIMD2(f[q], 0)) }
+        for q in 0..<nParams { pd[q] = D1(p[q]) }
+        return model.spikeCondition(Vars(ud), Vars(pd)).d[0]
+    }
+
     /// The step size τ ∈ (0, h] at which the spike condition crosses zero upward, found by Newton
     /// iterations on the step function safeguarded by bisection, to near machine precision.
+    /// The first guess is the root of the cubic Hermite interpolant of the condition through its
+    /// values g0, g1 and rates r0, r1 (per unit time) at both ends of the step (the secant root
+    /// when the rates are not finite); it only saves iterations, the result is the root of the
+    /// step function either way.
     @inlinable
     func locateSpike(_ u: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>, t0: Double, h: Double,
-                     g0: Double, g1: Double, _ scratch: UnsafeMutableRawPointer) -> Double {
+                     g0: Double, g1: Double, r0: Double, r1: Double, _ scratch: UnsafeMutableRawPointer) -> Double {
         var lo = 0.0, hi = h
         if g1 == 0 { return h }
-        var tau = h * (-g0) / (g1 - g0)
+        var tau = h * hermiteRoot(g0, g1, r0 * h, r1 * h)
         if !(tau > 0 && tau < h) { tau = 0.5 * h }
         let tol = 2 * (abs(t0) + h).ulp
         for _ in 0..<100 {
@@ -192,7 +217,7 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
                     }
                 }
                 let e = tab.errorExponent
-                var factor = errNorm == 0 ? ad.factorMax
+                var factor = errNorm == 0 || errNorm < fullGrowthError ? ad.factorMax
                     : ad.safety * Foundation.pow(errNorm, -(ad.pcoeff + ad.icoeff) * e)
                         // x^0 is exactly 1: skip the second pow for the default I controller.
                         * (ad.pcoeff == 0 ? 1 : Foundation.pow(max(rt.errPrev, 1e-10), ad.pcoeff * e))
@@ -218,7 +243,17 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
             if canSpike {
                 let g1 = model.spikeCondition(Vars(out), Vars(p))
                 if rt.gPrev < 0 && g1 >= 0 {
-                    let tau = locateSpike(u, p, t0: rt.t, h: h, g0: rt.gPrev, g1: g1, scratch)
+                    // Rates of the condition at both ends: f(u) is the first stage; f(out) the
+                    // last stage of a first-same-as-last step with error estimate, else computed.
+                    let fEnd: UnsafeMutablePointer<Double>
+                    if adaptive != nil && tab.fsal {
+                        fEnd = k + (tab.s - 1) * n
+                    } else {
+                        fEnd = k + tab.s * n
+                        model.dynamics(Vars(out), Vars(p), Vars(fEnd))
+                    }
+                    let r0 = conditionRate(u, k, p, scratch), r1 = conditionRate(out, fEnd, p, scratch)
+                    let tau = locateSpike(u, p, t0: rt.t, h: h, g0: rt.gPrev, g1: g1, r0: r0, r1: r1, scratch)
                     let r = tape.count - 1
                     tape.rec[r].kind = .spike
                     tape.rec[r].h = tau
@@ -412,4 +447,26 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
         for q in 0..<n where ubar[q] != 0 { acc += s.u[q].d * ubar[q] }
         accumulate(acc, from: 0, count: learnable.count, into: pbar)
     }
+}
+
+/// The root s ∈ (0, 1) of the cubic Hermite interpolant with values g0 < 0 ≤ g1 and slopes m0, m1
+/// (per unit s) at 0 and 1, by safeguarded Newton iterations from the secant root; the secant root
+/// itself when a slope is not finite.
+@inlinable
+func hermiteRoot(_ g0: Double, _ g1: Double, _ m0: Double, _ m1: Double) -> Double {
+    var s = -g0 / (g1 - g0)
+    guard m0.isFinite && m1.isFinite && s > 0 && s < 1 else { return s }
+    var lo = 0.0, hi = 1.0
+    for _ in 0..<12 {
+        let s2 = s * s, s3 = s2 * s
+        let value = g0 * (2 * s3 - 3 * s2 + 1) + m0 * (s3 - 2 * s2 + s) + g1 * (3 * s2 - 2 * s3) + m1 * (s3 - s2)
+        let slope = (g1 - g0) * (6 * s - 6 * s2) + m0 * (3 * s2 - 4 * s + 1) + m1 * (3 * s2 - 2 * s)
+        if value == 0 { return s }
+        if value < 0 { lo = s } else { hi = s }
+        var next = s - value / slope
+        if !(next > lo && next < hi) { next = 0.5 * (lo + hi) }
+        if abs(next - s) <= 1e-13 { return next }
+        s = next
+    }
+    return s
 }
