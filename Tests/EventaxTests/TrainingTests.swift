@@ -202,6 +202,42 @@ import Foundation
         do { try bad.validate(); Issue.record("expected an error") } catch { #expect("\(error)".hasPrefix("--delays:"), "\(error)") }
     }
 
+    @Test("Positive learnable parameters are projected onto 1 % of their default; others and weights are untouched")
+    func positiveFloors() throws {
+        let pop = PopulationSpec(LIF(), count: 2, learnable: ["ic", "tmem"])
+        let net = try Network.layered(inputCount: 1, layers: [pop], weights: [[[1, 1]]], tmax: 5)
+        #expect(net.learnableFloors == [-.infinity, 0.2, -.infinity, 0.2])
+        var t = net.trainables
+        #expect(t == [1, 1, 0, 20, 0, 20])
+        t = [-3, 1, -5, -1, 0.5, 0.1]
+        net.projectOntoFloors(&t)
+        #expect(t == [-3, 1, -5, 0.2, 0.5, 0.2])
+        #expect(try net.withTrainables(t).parameter("tmem", ofNeuron: 1) == 0.2)
+    }
+
+    @Test("A training step that would take a time constant below its floor (or to ≤ 0) leaves it at the floor")
+    func timeConstantsStayPositive() throws {
+        var c = smallConfig()
+        c.neuron = "multicompartment"; c.dendrites = 2; c.loss = .expIntegral; c.lr = 0.1; c.trainSubset = 30; c.evalSubset = 30
+        c.dt = 0.05  // Euler stays stable for time constants down to the floors (≥ 0.05)
+        let trainer = try Trainer(config: c, threads: 2)
+        let floors = trainer.template.learnableFloors, base = trainer.template.weights.count
+        // Every time constant starts at twice its floor: an Adam step of about lr = 0.1 downwards
+        // takes tdend and tsyn (floor 0.05) to about 0, which used to end training with an invalid network.
+        var start = trainer.initialCheckpoint()
+        for (k, floor) in floors.enumerated() where floor > -.infinity { start.trainables[base + k] = 2 * floor }
+        let s = try trainer.epoch(start)
+        var atFloor = 0, positive = 0
+        for (k, floor) in floors.enumerated() where floor > -.infinity {
+            positive += 1
+            #expect(s.trainables[base + k] >= floor)
+            if s.trainables[base + k] == floor { atFloor += 1 }
+        }
+        #expect(positive == 2 * 3 * 2 + 3, "tdend and tsyn per dendrite, and tmem, of each of the 3 neurons")
+        #expect(atFloor > 0, "some time constant should have been lowered onto its floor")
+        _ = try trainer.network(with: s.trainables)
+    }
+
     @Test("Fan-in scaling of the initial weights: none, 1/√n and 1/n of the uniform range")
     func fanInScaling() throws {
         var c = TrainingConfig()

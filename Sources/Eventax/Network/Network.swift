@@ -383,6 +383,29 @@ public struct Network: Sendable {
             learnableNames(ofNeuron: n).map { parameterOffset[n] + model(ofNeuron: n).parameterIndex($0)! }
         }
     }
+    /// The fraction of a positive parameter's model default below which training does not take
+    /// it (see ``learnableFloors``).
+    public static let positiveFloorFraction = 0.01
+    /// For each learnable parameter (the order of ``learnableParameterIndices``), the smallest value
+    /// a training step may leave: for a parameter constrained positive (a time constant), 1 % of
+    /// the model's default, so that a step cannot make it ≤ 0 (an invalid network) or so small
+    /// that the dynamics become stiff beyond any step budget; −∞ for unconstrained parameters.
+    /// Training projects onto these bounds after each step, as it projects delays onto [0, ∞).
+    public var learnableFloors: [Double] {
+        (0..<neuronCount).flatMap { n in
+            let specs = model(ofNeuron: n).parameters
+            return learnableNames(ofNeuron: n).map { name -> Double in
+                let spec = specs.first { $0.name == name }!
+                return spec.constraint == .positive ? Network.positiveFloorFraction * spec.defaultValue : -.infinity
+            }
+        }
+    }
+    /// Raises the learnable parameters of a trainable vector (laid out as ``trainables``; values
+    /// after them, such as delays, are left alone) to their ``learnableFloors``.
+    public func projectOntoFloors(_ t: inout [Double]) {
+        let base = weights.count
+        for (k, floor) in learnableFloors.enumerated() where t[base + k] < floor { t[base + k] = floor }
+    }
     /// The trainable vector: the weights, then the learnable parameters (the layout of
     /// `gradients.weights + gradients.parameters`).
     public var trainables: [Double] { weights + learnableParameterIndices.map { parameters[$0] } }

@@ -346,6 +346,7 @@ public final class RegressionTrainer {
             var g = (grads.weights + grads.parameters).map { $0 / Double(xs.count) }
             normSum += clipByGlobalNorm(&g, maxNorm: config.clip)
             s.optimizer.step(&s.trainables, g)
+            template.projectOntoFloors(&s.trainables)
             progress(b + 1, batches)
         }
         let val = try evaluate(network(with: s.trainables), on: validation)

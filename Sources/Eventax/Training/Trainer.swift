@@ -212,6 +212,7 @@ public final class Trainer {
             clipByGlobalNorm(&g, maxNorm: config.clip)
             s.optimizer.step(&s.trainables, g)
             for k in delayRange { s.trainables[k] = max(0, s.trainables[k]) }
+            template.projectOntoFloors(&s.trainables)
             progress(b + 1, batches)
         }
         let val = try evaluate(network(with: s.trainables), on: data.validation)
