@@ -122,6 +122,20 @@ struct ClosedFormLIF {
         #expect(abs(t1 - eulerSpike(1.25)) < 1e-12)
     }
 
+    @Test("The spike finder's first guess: the Hermite root is exact for a cubic condition and falls back to the secant root")
+    func hermiteFirstGuess() {
+        // g(s) = s³ − c on [0, 1]: values −c and 1 − c, slopes 0 and 3; the cubic Hermite
+        // interpolant is g itself, so its root is c^(1/3).
+        for c in [0.001, 0.3, 0.5, 0.9, 0.999] {
+            let s = hermiteRoot(-c, 1 - c, 0, 3)
+            #expect(abs(s - Foundation.pow(c, 1.0 / 3)) <= 1e-12, "c = \(c): \(s)")
+        }
+        // A linear condition (slopes equal to the secant) has the secant root.
+        #expect(abs(hermiteRoot(-1, 3, 4, 4) - 0.25) <= 1e-15)
+        // Non-finite slopes: the secant root itself.
+        #expect(hermiteRoot(-1, 3, .nan, 4) == 0.25 && hermiteRoot(-1, 3, 4, .infinity) == 0.25)
+    }
+
     @Test("Results do not depend on the speculation chunk size")
     func chunkIndependence() throws {
         let net = try smallNetwork({ PopulationSpec(QIF(), count: $0) }, solver: SolverConfig(tableau: .tsit5, dt: 0.05, adaptive: AdaptiveConfig(rtol: 1e-6, atol: 1e-8)),

@@ -217,12 +217,22 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
                     }
                 }
                 let e = tab.errorExponent
-                var factor = errNorm == 0 || errNorm < fullGrowthError ? ad.factorMax
-                    : ad.safety * Foundation.pow(errNorm, -(ad.pcoeff + ad.icoeff) * e)
-                        // x^0 is exactly 1: skip the second pow for the default I controller.
-                        * (ad.pcoeff == 0 ? 1 : Foundation.pow(max(rt.errPrev, 1e-10), ad.pcoeff * e))
-                factor = min(ad.factorMax, max(ad.factorMin, factor))
-                hNext = min(ad.dtMax, (kind == .clippedConstant ? max(h, rt.hProp) : h) * factor)
+                // safety · err^(−(p+i)e) · errPrev^(pe); x^0 is exactly 1, so the default I
+                // controller skips the second pow.
+                func rawFactor() -> Double {
+                    errNorm == 0 ? .infinity
+                        : ad.safety * Foundation.pow(errNorm, -(ad.pcoeff + ad.icoeff) * e)
+                            * (ad.pcoeff == 0 ? 1 : Foundation.pow(max(rt.errPrev, 1e-10), ad.pcoeff * e))
+                }
+                if kind == .clippedConstant && h < rt.hProp {
+                    // The step was shortened to end at tmax or at a known delivery: its error
+                    // tells how far a step may grow from h (the error scales as h^(1/e)), not from
+                    // the untried proposal, which stays within factorMin…factorMax of itself.
+                    hNext = min(ad.dtMax, min(rt.hProp * ad.factorMax, max(rt.hProp * ad.factorMin, h * rawFactor())))
+                } else {
+                    let factor = errNorm < fullGrowthError ? ad.factorMax : min(ad.factorMax, max(ad.factorMin, rawFactor()))
+                    hNext = min(ad.dtMax, h * factor)
+                }
             } else {
                 // A step whose result is not finite (stages evaluated past a divergence, as in EIF
                 // near its cut-off) is rejected and retried with half the size.
