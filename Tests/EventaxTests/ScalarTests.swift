@@ -43,4 +43,29 @@ import Foundation
             #expect(s.d[1] == 0 && c.d[1] == 0)
         }
     }
+
+    /// Each lane of a `Lanes4` operation is the `Double` operation, bit for bit (the lockstep
+    /// integration of input-driven neurons relies on it).
+    @Test func lanesAreBitwiseDoubles() {
+        var rng = TestRNG(17)
+        for _ in 0..<200 {
+            let a = SIMD4((0..<4).map { _ in rng.uniform(-3, 3) }), b = SIMD4((0..<4).map { _ in rng.uniform(0.1, 4) })
+            let x = Lanes4(lanes: a), y = Lanes4(lanes: b), c = rng.uniform(-2, 2)
+            let cases: [(Lanes4, (Double, Double) -> Double)] = [
+                (x + y, { $0 + $1 }), (x - y, { $0 - $1 }), (x * y, { $0 * $1 }), (x / y, { $0 / $1 }), (-x, { a, _ in -a }),
+                (x + c, { a, _ in a + c }), (c - x, { a, _ in c - a }), (x * c, { a, _ in a * c }), (c / y, { _, b in c / b }),
+                (Lanes4.plusScaled(x, c, y), { Double.plusScaled($0, c, $1) }),
+                (Lanes4.exp(x), { a, _ in Double.exp(a) }), (Lanes4.log(y), { _, b in Double.log(b) }),
+                (Lanes4.sin(x), { a, _ in Double.sin(a) }), (Lanes4.cos(x), { a, _ in Double.cos(a) }),
+                (Lanes4.sinCos(x).sin, { a, _ in Double.sinCos(a).sin }), (Lanes4.sinCos(x).cos, { a, _ in Double.sinCos(a).cos }),
+                (Lanes4.sinCosPi(x).sin, { a, _ in Double.sinCosPi(a).sin }), (Lanes4.sinCosPi(x).cos, { a, _ in Double.sinCosPi(a).cos }),
+                (Lanes4.tan(x), { a, _ in Double.tan(a) }), (Lanes4.tanh(x), { a, _ in Double.tanh(a) }),
+                (Lanes4.sqrt(y), { _, b in Double.sqrt(b) }), (Lanes4.sigmoid(x), { a, _ in Double.sigmoid(a) }),
+                (Lanes4.pow(y, 1.7), { _, b in Double.pow(b, 1.7) }),
+            ]
+            for (k, (lanes, f)) in cases.enumerated() {
+                for l in 0..<4 { #expect(lanes.v[l].bitPattern == f(a[l], b[l]).bitPattern, "case \(k), lane \(l)") }
+            }
+        }
+    }
 }

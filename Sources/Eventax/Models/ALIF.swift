@@ -17,6 +17,8 @@
 public struct ALIF: NeuronModel {
     /// An ALIF model.
     public init() {}
+    /// No branches on the state: neurons may be integrated four at a time.
+    public var supportsLockstep: Bool { true }
     public var stateNames: [String] { ["v", "i", "a"] }
     public var parameters: [ParameterSpec] {
         [.init("tmem", 20, .positive), .init("tsyn", 5, .positive), .init("tadapt", 200, .positive),

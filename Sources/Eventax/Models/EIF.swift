@@ -10,6 +10,8 @@ import Foundation
 public struct EIF: NeuronModel {
     /// An EIF model.
     public init() {}
+    /// No branches on the state: neurons may be integrated four at a time.
+    public var supportsLockstep: Bool { true }
     public var stateNames: [String] { ["v", "i"] }
     public var parameters: [ParameterSpec] {
         [.init("tmem", 20, .positive), .init("tsyn", 5, .positive), .init("vT", 1), .init("deltaT", 0.2, .positive),

@@ -6,6 +6,8 @@
 public struct Izhikevich: NeuronModel {
     /// An Izhikevich model.
     public init() {}
+    /// No branches on the state: neurons may be integrated four at a time.
+    public var supportsLockstep: Bool { true }
     public var stateNames: [String] { ["v", "u", "i"] }
     public var parameters: [ParameterSpec] {
         [.init("a", 0.02), .init("b", 0.2), .init("c", -51), .init("d", 2), .init("v_thresh", 30),

@@ -6,6 +6,8 @@
 public struct LIF: NeuronModel {
     /// A LIF model.
     public init() {}
+    /// No branches on the state: neurons may be integrated four at a time.
+    public var supportsLockstep: Bool { true }
     public var stateNames: [String] { ["v", "i"] }
     public var parameters: [ParameterSpec] {
         [.init("tmem", 20, .positive), .init("tsyn", 5, .positive), .init("thresh", 1), .init("vreset", 0), .init("ic", 0)]
@@ -39,6 +41,8 @@ public struct LIF: NeuronModel {
 public struct LI: NeuronModel {
     /// A leaky integrator.
     public init() {}
+    /// No branches on the state: neurons may be integrated four at a time.
+    public var supportsLockstep: Bool { true }
     public var stateNames: [String] { ["v", "i"] }
     public var parameters: [ParameterSpec] { [.init("tmem", 20, .positive), .init("tsyn", 5, .positive), .init("ic", 0)] }
     public var canSpike: Bool { false }

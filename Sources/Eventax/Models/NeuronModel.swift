@@ -43,6 +43,9 @@ public protocol NeuronModel: Sendable {
     var weightsPerSynapse: Int { get }
     /// Whether the model can spike at all (false for leaky integrators).
     var canSpike: Bool { get }
+    /// Whether the engine may integrate several neurons of this model at once on ``Lanes4``:
+    /// true only if no function reads ``NeuronScalar/value`` (branches on the state). Off by default.
+    var supportsLockstep: Bool { get }
 
     /// Writes the state at t = 0 into `s`.
     func initialState<T: NeuronScalar>(_ s: Vars<T>, _ p: Vars<T>)
@@ -67,6 +70,8 @@ extension NeuronModel {
     public var weightsPerSynapse: Int { 1 }
     /// Models spike unless they say otherwise.
     public var canSpike: Bool { true }
+    /// Not unless the model says so.
+    public var supportsLockstep: Bool { false }
     /// The bias current `ic` is learnable by default when the model has one.
     public var defaultLearnable: [String] { parameters.contains { $0.name == "ic" } ? ["ic"] : [] }
     /// By default the observables are the state variables.

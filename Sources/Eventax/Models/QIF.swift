@@ -9,6 +9,8 @@
 public struct QIF: NeuronModel {
     /// A QIF model.
     public init() {}
+    /// No branches on the state: neurons may be integrated four at a time.
+    public var supportsLockstep: Bool { true }
     /// 1/π and 1/π² (multiplications are cheaper than divisions in the hot loop).
     @inlinable public static var inversePi: Double { 0.3183098861837907 }
     /// 1/π².

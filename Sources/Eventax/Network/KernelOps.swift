@@ -22,6 +22,8 @@ final class KernelOps: @unchecked Sendable {
     @usableFromInline let conditionFn: (K, _ u: P, _ p: P) -> Double
     @usableFromInline let extendFn: (K, inout NeuronRuntime, inout NeuronTape, _ u: P, _ p: P, _ tmax: Double, _ horizon: Double, _ clip: Bool, _ maxSteps: Int, S) throws -> Bool
     @usableFromInline let rollbackFn: (K, _ T: Double, inout NeuronRuntime, inout NeuronTape, _ u: P, _ p: P, S) -> Void
+    @usableFromInline let lockstepFn: (K, UnsafePointer<UnsafeMutablePointer<NeuronRuntime>>, UnsafePointer<UnsafeMutablePointer<NeuronTape>>,
+                                       _ us: UnsafePointer<P>, _ ps: UnsafePointer<P>, _ count: Int, _ tmax: Double, _ horizon: Double, S) -> Int
     @usableFromInline let jumpFn: (K, _ u: P, _ w: P, _ p: P) -> Void
     @usableFromInline let resetFn: (K, _ u: P, _ p: P) -> Void
     @usableFromInline let observeFn: (K, _ u: P, _ p: P, _ tau: Double, _ obs: P, S) -> Void
@@ -77,6 +79,7 @@ final class KernelOps: @unchecked Sendable {
         conditionFn = { $0.assumingMemoryBound(to: MK.self).pointee.condition($1, $2) }
         extendFn = { try $0.assumingMemoryBound(to: MK.self).pointee.extend(&$1, &$2, $3, $4, tmax: $5, horizon: $6, clipAtHorizon: $7, maxSteps: $8, $9) }
         rollbackFn = { $0.assumingMemoryBound(to: MK.self).pointee.rollback(to: $1, &$2, &$3, $4, $5, $6) }
+        lockstepFn = { $0.assumingMemoryBound(to: MK.self).pointee.lockstep($1, $2, $3, $4, count: $5, tmax: $6, horizon: $7, $8) }
         jumpFn = { $0.assumingMemoryBound(to: MK.self).pointee.jump($1, $2, $3) }
         resetFn = { $0.assumingMemoryBound(to: MK.self).pointee.reset($1, $2) }
         observeFn = { $0.assumingMemoryBound(to: MK.self).pointee.observe($1, $2, tau: $3, $4, $5) }
@@ -99,6 +102,12 @@ final class KernelOps: @unchecked Sendable {
     @inlinable @inline(__always)
     func rollback(_ T: Double, _ rt: inout NeuronRuntime, _ tape: inout NeuronTape, _ u: P, _ p: P, _ s: S) {
         rollbackFn(kernel, T, &rt, &tape, u, p, s)
+    }
+    /// ``ModelKernel/lockstep(_:_:_:_:count:tmax:horizon:_:)``.
+    @inlinable @inline(__always)
+    func lockstep(_ rts: UnsafePointer<UnsafeMutablePointer<NeuronRuntime>>, _ tapes: UnsafePointer<UnsafeMutablePointer<NeuronTape>>,
+                  _ us: UnsafePointer<P>, _ ps: UnsafePointer<P>, count: Int, tmax: Double, horizon: Double, _ s: S) -> Int {
+        lockstepFn(kernel, rts, tapes, us, ps, count, tmax, horizon, s)
     }
     @inlinable @inline(__always) func jump(_ u: P, _ w: P, _ p: P) { jumpFn(kernel, u, w, p) }
     @inlinable @inline(__always) func reset(_ u: P, _ p: P) { resetFn(kernel, u, p) }

@@ -18,6 +18,8 @@ protocol EngineKernel {
     func extend(_ rt: inout NeuronRuntime, _ tape: inout NeuronTape, _ u: P, _ p: P, tmax: Double, horizon: Double,
                 clipAtHorizon: Bool, maxSteps: Int, _ scratch: S) throws -> Bool
     func rollback(to T: Double, _ rt: inout NeuronRuntime, _ tape: inout NeuronTape, _ u: P, _ p: P, _ scratch: S)
+    func lockstep(_ rts: UnsafePointer<UnsafeMutablePointer<NeuronRuntime>>, _ tapes: UnsafePointer<UnsafeMutablePointer<NeuronTape>>,
+                  _ us: UnsafePointer<P>, _ ps: UnsafePointer<P>, count: Int, tmax: Double, horizon: Double, _ scratch: S) -> Int
     func jump(_ u: P, _ w: P, _ p: P)
     func reset(_ u: P, _ p: P)
     func observe(_ u: P, _ p: P, tau: Double, _ obs: P, _ scratch: S)
@@ -45,6 +47,7 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
     @usableFromInline let wps: Int
     @usableFromInline let nObs: Int
     @usableFromInline let canSpike: Bool
+    @usableFromInline let supportsLockstep: Bool
     @usableFromInline let dt: Double
     @usableFromInline let adaptive: AdaptiveConfig?
     /// Error norms below this make the standard controller's factor safety·err^(−icoeff·e) exceed
@@ -62,6 +65,7 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
         self.wps = model.weightsPerSynapse
         self.nObs = model.observableNames.count
         self.canSpike = model.canSpike
+        self.supportsLockstep = model.supportsLockstep
         self.dt = solver.dt
         self.adaptive = solver.adaptive
         if let ad = solver.adaptive, ad.pcoeff == 0, ad.icoeff > 0, ad.factorMax > ad.safety {
@@ -74,7 +78,8 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
     /// Bytes of scratch memory the operations need.
     @inlinable var scratchBytes: Int {
         let dualCount = (tab.s + 3) * n + nParams + max(wps, 1) + nObs + 8
-        return max(dualCount * MemoryLayout<D>.stride + 64, doubleOffset + ((tab.s + 3) * n + 8) * 8)
+        let lockstepBytes = ((tab.s + 3) * n + nParams) * MemoryLayout<Lanes4>.stride + 2 * n * 8 + 64
+        return max(dualCount * MemoryLayout<D>.stride + 64, doubleOffset + ((tab.s + 3) * n + 8) * 8, lockstepBytes)
     }
 
     /// Where the Double stages start in scratch (after the root finder's duals).
@@ -170,6 +175,120 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
         return min(max(tau, 0), h)
     }
 
+    /// The controller's error norm of a step from `u` to `out` with error estimate `err`: the RMS
+    /// over the state of err / (atol + rtol · max(|u|, |out|)).
+    @inlinable @inline(__always)
+    func errorNorm(_ ad: AdaptiveConfig, _ u: UnsafeMutablePointer<Double>, _ out: UnsafeMutablePointer<Double>,
+                   _ err: UnsafeMutablePointer<Double>) -> Double {
+        var sum = 0.0
+        for q in 0..<n {
+            let sc = ad.atol + ad.rtol * max(abs(u[q]), abs(out[q]))
+            let r = err[q] / sc
+            sum += r * r
+        }
+        return (sum / Double(n)).squareRoot()
+    }
+
+    /// The controller's next step size after an accepted step of size `h` (recorded as `kind`)
+    /// with error norm `errNorm`, from the neuron's proposal before the step.
+    @inlinable @inline(__always)
+    func proposal(_ ad: AdaptiveConfig, h: Double, kind: RecordKind, errNorm: Double, _ rt: NeuronRuntime) -> Double {
+        let e = tab.errorExponent
+        // safety · err^(−(p+i)e) · errPrev^(pe); x^0 is exactly 1, so the default I
+        // controller skips the second pow.
+        func rawFactor() -> Double {
+            errNorm == 0 ? .infinity
+                : ad.safety * Foundation.pow(errNorm, -(ad.pcoeff + ad.icoeff) * e)
+                    * (ad.pcoeff == 0 ? 1 : Foundation.pow(max(rt.errPrev, 1e-10), ad.pcoeff * e))
+        }
+        if kind == .clippedConstant && h < rt.hProp {
+            // The step was shortened to end at tmax or at a known delivery: its error
+            // tells how far a step may grow from h (the error scales as h^(1/e)), not from
+            // the untried proposal, which stays within factorMin…factorMax of itself.
+            return min(ad.dtMax, min(rt.hProp * ad.factorMax, max(rt.hProp * ad.factorMin, h * rawFactor())))
+        }
+        let factor = errNorm < fullGrowthError ? ad.factorMax : min(ad.factorMax, max(ad.factorMin, rawFactor()))
+        return min(ad.dtMax, h * factor)
+    }
+
+    /// Steps `count` (≤ 4) neurons at once toward `horizon`, on ``Lanes4``: lane l is the neuron
+    /// with runtime `rts[l]`, tape `tapes[l]`, state `us[l]` and parameters `ps[l]`. Each lane takes
+    /// the steps ``extend`` would take (clipping at `horizon`), recorded and applied bit for bit as
+    /// there, until it reaches `horizon` or tmax, or until a step would be rejected by the error
+    /// test or end in a spike: that lane is then left as it was before that step, for ``extend``,
+    /// which repeats the same attempt. (A first-same-as-last stage equals f at the step's result
+    /// bit for bit, so ``extend`` starting afresh computes what a continued lane would.) Returns
+    /// the number of steps committed.
+    @inlinable
+    func lockstep(_ rts: UnsafePointer<UnsafeMutablePointer<NeuronRuntime>>, _ tapes: UnsafePointer<UnsafeMutablePointer<NeuronTape>>,
+                  _ us: UnsafePointer<UnsafeMutablePointer<Double>>, _ ps: UnsafePointer<UnsafeMutablePointer<Double>>,
+                  count: Int, tmax: Double, horizon: Double, _ scratch: UnsafeMutableRawPointer) -> Int {
+        guard supportsLockstep, count > 0 else { return 0 }
+        let aligned = UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: scratch) + 63) & ~63)!
+        let k = aligned.assumingMemoryBound(to: Lanes4.self)
+        let tmp = k + tab.s * n, uV = tmp + n, outV = uV + n, errV = outV + n, pV = errV + n
+        let outL = UnsafeMutableRawPointer(pV + nParams).assumingMemoryBound(to: Double.self), errL = outL + n
+        var active = 0
+        for l in 0..<4 {
+            let src = min(l, count - 1)  // spare lanes repeat the last neuron; their results are dropped
+            let u = us[src], p = ps[src]
+            for q in 0..<n { uV[q].v[l] = u[q] }
+            for q in 0..<nParams { pV[q].v[l] = p[q] }
+            let t = rts[src].pointee.t
+            if l < count && t < tmax && t < horizon { active |= 1 << l }
+        }
+        let reuseLastStage = adaptive != nil && tab.fsal
+        var firstStageReady = false
+        var committed = 0
+        var hs = SIMD4<Double>(repeating: 0), ends = SIMD4<Double>(repeating: 0)
+        var kinds = (RecordKind.regular, RecordKind.regular, RecordKind.regular, RecordKind.regular)
+        for _ in 0..<64 where active != 0 {
+            for l in 0..<count where active & (1 << l) != 0 {
+                // The step size, kind and end as in `extend` (clipping at the horizon).
+                let rt = rts[l].pointee
+                var h = adaptive == nil ? dt : rt.hProp
+                var kind = RecordKind.regular, end = tmax
+                if rt.t + h >= tmax { h = tmax - rt.t; kind = .clippedConstant }
+                if horizon < tmax && rt.t + h >= horizon { h = horizon - rt.t; kind = .clippedConstant; end = horizon }
+                hs[l] = h; ends[l] = end
+                withUnsafeMutableBytes(of: &kinds) { $0[l] = kind.rawValue }
+            }
+            rungeKuttaStep(model, tab, n: n, u: uV, p: Vars(pV), h: Lanes4(lanes: hs), k: k, tmp: tmp, out: outV,
+                           err: adaptive == nil ? nil : errV, firstStageReady: firstStageReady)
+            for l in 0..<count where active & (1 << l) != 0 {
+                let rt = rts[l], u = us[l], p = ps[l]
+                let h = hs[l], kind = withUnsafeBytes(of: kinds) { RecordKind(rawValue: $0[l])! }
+                for q in 0..<n { outL[q] = outV[q].v[l] }
+                var errNorm = 0.0, hNext = dt
+                if let ad = adaptive {
+                    for q in 0..<n { errL[q] = errV[q].v[l] }
+                    errNorm = errorNorm(ad, u, outL, errL)
+                    guard errNorm <= 1 else { active &= ~(1 << l); continue }
+                    hNext = proposal(ad, h: h, kind: kind, errNorm: errNorm, rt.pointee)
+                } else {
+                    var finite = true
+                    for q in 0..<n where !outL[q].isFinite { finite = false }
+                    guard finite else { active &= ~(1 << l); continue }
+                }
+                var g1 = 0.0
+                if canSpike {
+                    g1 = model.spikeCondition(Vars(outL), Vars(p))
+                    if rt.pointee.gPrev < 0 && g1 >= 0 { active &= ~(1 << l); continue }
+                }
+                tapes[l].pointee.append(kind, t: rt.pointee.t, h: h, hNext: hNext, err: errNorm, state: u)
+                for q in 0..<n { u[q] = outL[q]; uV[q].v[l] = outL[q] }
+                if reuseLastStage { for q in 0..<n { k[q].v[l] = k[(tab.s - 1) * n + q].v[l] } }
+                if canSpike { rt.pointee.gPrev = g1 }
+                rt.pointee.t = kind == .clippedConstant ? ends[l] : rt.pointee.t + h
+                rt.pointee.hProp = hNext; rt.pointee.errPrev = max(errNorm, 1e-10)
+                committed += 1
+                if rt.pointee.t >= horizon || rt.pointee.t >= tmax { active &= ~(1 << l) }
+            }
+            firstStageReady = reuseLastStage
+        }
+        return committed
+    }
+
     /// Integrates one neuron from its frontier by at most `maxSteps` accepted steps, recording
     /// them on its tape, until it spikes (returns true; the frontier is then the spike time and the
     /// state the state at the spike), reaches `tmax`, or starts a step at or after `horizon`.
@@ -201,13 +320,7 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
                 while true {
                     step(u, p, h, out, err, fs, firstStageReady: firstStageReady)
                     firstStageReady = true
-                    var sum = 0.0
-                    for q in 0..<n {
-                        let sc = ad.atol + ad.rtol * max(abs(u[q]), abs(out[q]))
-                        let r = err[q] / sc
-                        sum += r * r
-                    }
-                    errNorm = (sum / Double(n)).squareRoot()
+                    errNorm = errorNorm(ad, u, out, err)
                     if errNorm <= 1 { break }
                     if !errNorm.isFinite { errNorm = 1e10 }
                     h *= max(ad.factorMin, ad.safety * Foundation.pow(errNorm, -tab.errorExponent))
@@ -216,23 +329,7 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
                         throw EventaxError.integration("step size underflow at t = \(rt.t); the dynamics may diverge or the tolerances are too tight")
                     }
                 }
-                let e = tab.errorExponent
-                // safety · err^(−(p+i)e) · errPrev^(pe); x^0 is exactly 1, so the default I
-                // controller skips the second pow.
-                func rawFactor() -> Double {
-                    errNorm == 0 ? .infinity
-                        : ad.safety * Foundation.pow(errNorm, -(ad.pcoeff + ad.icoeff) * e)
-                            * (ad.pcoeff == 0 ? 1 : Foundation.pow(max(rt.errPrev, 1e-10), ad.pcoeff * e))
-                }
-                if kind == .clippedConstant && h < rt.hProp {
-                    // The step was shortened to end at tmax or at a known delivery: its error
-                    // tells how far a step may grow from h (the error scales as h^(1/e)), not from
-                    // the untried proposal, which stays within factorMin…factorMax of itself.
-                    hNext = min(ad.dtMax, min(rt.hProp * ad.factorMax, max(rt.hProp * ad.factorMin, h * rawFactor())))
-                } else {
-                    let factor = errNorm < fullGrowthError ? ad.factorMax : min(ad.factorMax, max(ad.factorMin, rawFactor()))
-                    hNext = min(ad.dtMax, h * factor)
-                }
+                hNext = proposal(ad, h: h, kind: kind, errNorm: errNorm, rt)
             } else {
                 // A step whose result is not finite (stages evaluated past a divergence, as in EIF
                 // near its cut-off) is rejected and retried with half the size.

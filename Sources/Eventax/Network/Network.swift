@@ -131,6 +131,18 @@ public struct Network: Sendable {
     /// Per neuron: whether every input channel reaches it without delay (then each input spike is
     /// certainly delivered to it at its own time, and its steps may end there).
     @usableFromInline let receivesEveryInput: [Bool]
+    /// Input-driven neurons: not outputs, fed by exactly one undelayed synapse from every input
+    /// channel and by no neuron. All their deliveries are known before a simulation starts, so the
+    /// simulator integrates each of them through its whole trial ahead of the event loop.
+    @usableFromInline let inputDriven: [Int32]
+    /// Per neuron: its row in ``inputDrivenSynapse`` (`inputCount` synapse indices, by channel) if
+    /// it is input-driven, else −1.
+    @usableFromInline let inputDrivenRow: [Int32]
+    @usableFromInline let inputDrivenSynapse: [Int32]
+    /// Synapses from input channels to the other neurons: `loopInputStart[c]..<loopInputStart[c+1]`
+    /// index `loopInputSynapse` (same order as ``outSynapse``).
+    @usableFromInline let loopInputStart: [Int]
+    @usableFromInline let loopInputSynapse: [Int32]
     @usableFromInline let scratchBytes: Int
 
     /// Builds and validates a network. Every error names the offending field and value.
@@ -282,6 +294,32 @@ public struct Network: Sendable {
         self.inNeuronDelay = iDelay
         self.minInputDelay = minInput
         self.receivesEveryInput = undelayedChannels.map { inputCount > 0 && $0.count == inputCount }
+
+        var channelSynapses = [[Int32]](repeating: [], count: nNeurons)
+        var fedByNeuron = [Bool](repeating: false, count: nNeurons)
+        for (s, syn) in synapses.enumerated() {
+            if case .input = syn.source { channelSynapses[syn.target].append(Int32(s)) } else { fedByNeuron[syn.target] = true }
+        }
+        let isOutput = Set(outputs)
+        var driven: [Int32] = [], row = [Int32](repeating: -1, count: nNeurons), rowSynapse: [Int32] = []
+        for n in 0..<nNeurons where receivesEveryInput[n] && !fedByNeuron[n] && !isOutput.contains(n)
+            && channelSynapses[n].count == inputCount && channelSynapses[n].allSatisfy({ effective[Int($0)] == 0 }) {
+            row[n] = Int32(driven.count)
+            driven.append(Int32(n))
+            var byChannel = [Int32](repeating: -1, count: inputCount)
+            for s in channelSynapses[n] { if case .input(let c) = synapses[Int(s)].source { byChannel[c] = s } }
+            rowSynapse += byChannel
+        }
+        self.inputDriven = driven
+        self.inputDrivenRow = row
+        self.inputDrivenSynapse = rowSynapse
+        var loopStart = [0], loopSynapse: [Int32] = []
+        for c in 0..<inputCount {
+            for k in start[c]..<start[c + 1] where row[Int(synapseTarget[Int(outSynapse[k])])] < 0 { loopSynapse.append(outSynapse[k]) }
+            loopStart.append(loopSynapse.count)
+        }
+        self.loopInputStart = loopStart
+        self.loopInputSynapse = loopSynapse
     }
 
     /// The same network with new weights and neuron parameters (as laid out in ``weights`` and

@@ -43,6 +43,11 @@ struct RecordingKernel<M: NeuronModel>: EngineKernel, @unchecked Sendable {
     func rollback(to T: Double, _ rt: inout NeuronRuntime, _ tape: inout NeuronTape, _ u: P, _ p: P, _ scratch: S) {
         base.rollback(to: T, &rt, &tape, u, p, scratch)
     }
+    @inlinable
+    func lockstep(_ rts: UnsafePointer<UnsafeMutablePointer<NeuronRuntime>>, _ tapes: UnsafePointer<UnsafeMutablePointer<NeuronTape>>,
+                  _ us: UnsafePointer<P>, _ ps: UnsafePointer<P>, count: Int, tmax: Double, horizon: Double, _ scratch: S) -> Int {
+        base.lockstep(rts, tapes, us, ps, count: count, tmax: tmax, horizon: horizon, scratch)
+    }
     @inlinable func jump(_ u: P, _ w: P, _ p: P) { base.jump(u, w, p) }
     @inlinable func reset(_ u: P, _ p: P) { base.reset(u, p) }
     @inlinable func observe(_ u: P, _ p: P, tau: Double, _ obs: P, _ scratch: S) { base.observe(u, p, tau: tau, obs, scratch) }

@@ -62,6 +62,12 @@ public final class Simulator {
     public var safeChunkSteps = 16
     /// Upper bound on solver steps per simulation; exceeding it throws.
     public var maxSteps = 50_000_000
+    /// Whether input-driven neurons (fed only by every input channel, without delays; not
+    /// outputs) are integrated through the whole trial before the event loop starts, four at a
+    /// time in lockstep between input spikes, instead of one by one interleaved with the other
+    /// neurons through the queue. Their records are the same either way, bit for bit. Not with a
+    /// readout that stops at the first output spikes: that stop would leave most of their steps unused.
+    public var simulatesInputDrivenAhead = true
 
     /// One tape per neuron (raw storage: a tape is reached without a uniqueness check of an array).
     @usableFromInline let tapes: UnsafeMutablePointer<NeuronTape>
@@ -94,6 +100,13 @@ public final class Simulator {
     @usableFromInline var observationOrder: [Int] = []
     @usableFromInline var lastRequest = ReadoutRequest()
     @usableFromInline var hasRun = false
+    /// For each spike of an input-driven neuron: the id of that neuron's next spike, or −1.
+    @usableFromInline var aheadNext: [Int32] = []
+    /// The neurons of a lockstep group: their runtimes, tapes, states and parameters.
+    @usableFromInline let laneRuntime = UnsafeMutablePointer<UnsafeMutablePointer<NeuronRuntime>>.allocate(capacity: 4)
+    @usableFromInline let laneTape = UnsafeMutablePointer<UnsafeMutablePointer<NeuronTape>>.allocate(capacity: 4)
+    @usableFromInline let laneState = UnsafeMutablePointer<UnsafeMutablePointer<Double>>.allocate(capacity: 4)
+    @usableFromInline let laneParams = UnsafeMutablePointer<UnsafeMutablePointer<Double>>.allocate(capacity: 4)
 
     /// A simulator for `network`.
     public init(network: Network) {
@@ -118,6 +131,7 @@ public final class Simulator {
         certain.deallocate()
         state.deallocate()
         scratch.deallocate()
+        laneRuntime.deallocate(); laneTape.deallocate(); laneState.deallocate(); laneParams.deallocate()
     }
 
     /// Frontier entries at the current time, in insertion order. They are exactly the entries the
@@ -173,6 +187,7 @@ public final class Simulator {
         hasRun = false
         lastRequest = readout
         let net = network
+        let ahead = simulatesInputDrivenAhead && !net.inputDriven.isEmpty && !readout.stopAfterFirstOutputSpikes
         let nOut = net.outputs.count
         queue = Heap()
         seq = 0
@@ -210,7 +225,7 @@ public final class Simulator {
                     runtime[n] = rt
                     tapes[n].removeAll()
                     taps[n].removeAll(keepingCapacity: true)
-                    push(0, QueueEntry.frontier, n)
+                    if !(ahead && net.inputDrivenRow[n] >= 0) { push(0, QueueEntry.frontier, n) }
                 }
                 for (c, times) in input.enumerated() {
                     for (k, t) in times.enumerated() where t < net.tmax {
@@ -227,6 +242,26 @@ public final class Simulator {
                 var events = 0
                 var steps = 0
                 var spikeEvents = 0
+                var aheadSpikes = 0
+                if ahead {
+                    try simulateAhead(net: net, params: params, weights: weights, steps: &steps)
+                    aheadSpikes = spikes.count
+                    events = log.count
+                    if events > net.maxEvents { throw EventaxError.tooManyEvents(limit: net.maxEvents) }
+                    // Their spikes reach the other neurons through the queue; `certain` tells those
+                    // neurons how far they may integrate: up to the next spike still to be fanned out.
+                    var latest = [Int32](repeating: -1, count: net.neuronCount)
+                    aheadNext.removeAll(keepingCapacity: true)
+                    aheadNext.append(contentsOf: repeatElement(-1, count: aheadSpikes))
+                    for n in net.inputDriven { certain[Int(n)] = net.tmax }
+                    for sid in spikes.indices.reversed() {
+                        let m = Int(spikes[sid].neuron)
+                        aheadNext[sid] = latest[m]
+                        latest[m] = Int32(sid)
+                        certain[m] = spikes[sid].time
+                    }
+                    for sid in spikes.indices { push(spikes[sid].time, QueueEntry.fanout, sid) }
+                }
                 loop: while let e = popNext() {
                     switch e.priority {
                     case QueueEntry.frontier:
@@ -262,17 +297,8 @@ public final class Simulator {
                     case QueueEntry.spike:
                         let n = Int(e.item)
                         guard e.version == runtime[n].version, runtime[n].spikePending else { continue }
-                        let u = state + net.stateOffset[n], p = params + net.parameterOffset[n]
                         let t = runtime[n].t
-                        let sid = spikes.count
-                        spikes.append(SpikeRecord(neuron: Int32(n), record: Int32(tapes[n].count), time: t))
-                        tapes[n].append(.reset, aux: Int32(sid), t: t, h: 0, state: u)
-                        let g = opsOf[n]._withUnsafeGuaranteedRef { ops in
-                            ops.reset(u, p)
-                            return ops.condition(u, p)
-                        }
-                        commitEvent(n, g)
-                        log.append(Int32(-(sid + 1)))
+                        let sid = commitSpike(n, net: net, params: params)
                         result.spikes[n].append(t)
                         events += 1
                         if events > net.maxEvents { throw EventaxError.tooManyEvents(limit: net.maxEvents) }
@@ -295,6 +321,13 @@ public final class Simulator {
                         }
                         let src = Int(e.item)
                         spikeEvents += 1
+                        if src >= 0 && src < aheadSpikes {
+                            // A spike of an input-driven neuron, simulated ahead: it counts from now on.
+                            let m = Int(spikes[src].neuron)
+                            result.spikes[m].append(e.time)
+                            let next = Int(aheadNext[src])
+                            certain[m] = next >= 0 ? spikes[next].time : net.tmax
+                        }
                         if src < 0 {
                             inputPos += 1
                             // Neurons waiting for this input may go on (those it reaches get a newer entry).
@@ -304,8 +337,10 @@ public final class Simulator {
                             parked.removeAll(keepingCapacity: true)
                         }
                         let sourceIndex = src >= 0 ? net.inputCount + Int(spikes[src].neuron) : Int(inputSpikes[-src - 1].channel)
-                        for k in net.outStart[sourceIndex]..<net.outStart[sourceIndex + 1] {
-                            let s = Int(net.outSynapse[k])
+                        // Input spikes skip the input-driven neurons (they have had them already).
+                        let (targets, start) = ahead && src < 0 ? (net.loopInputSynapse, net.loopInputStart) : (net.outSynapse, net.outStart)
+                        for k in start[sourceIndex]..<start[sourceIndex + 1] {
+                            let s = Int(targets[k])
                             let delay = net.synapseDelay[s]
                             if delay > 0 {
                                 delayed.append((Int32(s), Int32(src)))
@@ -340,6 +375,16 @@ public final class Simulator {
     func deliver(_ s: Int, source src: Int, at T: Double, net: Network, params: UnsafeMutablePointer<Double>,
                  weights: UnsafeMutablePointer<Double>, events: inout Int) throws {
         guard T < net.tmax else { return }
+        let n = commitDelivery(s, source: src, at: T, net: net, params: params, weights: weights)
+        push(T, QueueEntry.frontier, n, runtime[n].version)
+        events += 1
+        if events > net.maxEvents { throw EventaxError.tooManyEvents(limit: net.maxEvents) }
+    }
+
+    /// Rolls the target of synapse `s` back to `T`, records the jump and applies it; returns the target.
+    @inline(__always)
+    func commitDelivery(_ s: Int, source src: Int, at T: Double, net: Network, params: UnsafeMutablePointer<Double>,
+                        weights: UnsafeMutablePointer<Double>) -> Int {
         let n = Int(net.synapseTarget[s])
         let u = state + net.stateOffset[n], p = params + net.parameterOffset[n]
         let did = deliveries.count
@@ -352,9 +397,81 @@ public final class Simulator {
         }
         commitEvent(n, g)
         log.append(Int32(did))
-        push(T, QueueEntry.frontier, n, runtime[n].version)
-        events += 1
-        if events > net.maxEvents { throw EventaxError.tooManyEvents(limit: net.maxEvents) }
+        return n
+    }
+
+    /// Records the pending spike of neuron `n` at its frontier and resets it; returns the spike id.
+    @inline(__always)
+    func commitSpike(_ n: Int, net: Network, params: UnsafeMutablePointer<Double>) -> Int {
+        let u = state + net.stateOffset[n], p = params + net.parameterOffset[n]
+        let t = runtime[n].t
+        let sid = spikes.count
+        spikes.append(SpikeRecord(neuron: Int32(n), record: Int32(tapes[n].count), time: t))
+        tapes[n].append(.reset, aux: Int32(sid), t: t, h: 0, state: u)
+        let g = opsOf[n]._withUnsafeGuaranteedRef { ops in
+            ops.reset(u, p)
+            return ops.condition(u, p)
+        }
+        commitEvent(n, g)
+        log.append(Int32(-(sid + 1)))
+        return sid
+    }
+
+    /// Integrates the input-driven neurons through the whole trial, four neurons of one population
+    /// at a time: for each input spike, one lockstep step takes every neuron whose way to the
+    /// spike's time is a single accepted step without a spike (almost all of them, when inputs are
+    /// dense); ``extend`` takes the others (the same steps it would take alone, spikes committed on
+    /// the way); then the delivery. Their steps end at every input time, as in the event loop,
+    /// where the next input time is their horizon, and their records are the ones the event loop
+    /// would make: there, too, nothing but the input spikes reaches them.
+    func simulateAhead(net: Network, params: UnsafeMutablePointer<Double>, weights: UnsafeMutablePointer<Double>,
+                       steps: inout Int) throws {
+        let driven = net.inputDriven
+        var g = 0
+        while g < driven.count {
+            let population = net.populationOf[Int(driven[g])]
+            var end = g + 1
+            while end < driven.count && end - g < 4 && net.populationOf[Int(driven[end])] == population { end += 1 }
+            let group = driven[g..<end]
+            for (l, n) in group.map({ Int($0) }).enumerated() {
+                laneRuntime[l] = runtime + n; laneTape[l] = tapes + n
+                laneState[l] = state + net.stateOffset[n]; laneParams[l] = params + net.parameterOffset[n]
+            }
+            let ops = opsOf[Int(driven[g])]
+            for k in inputOrder {
+                let input = inputSpikes[Int(k)]
+                steps += ops._withUnsafeGuaranteedRef {
+                    $0.lockstep(laneRuntime, laneTape, laneState, laneParams, count: group.count, tmax: net.tmax, horizon: input.time, scratch)
+                }
+                for n in group.map({ Int($0) }) {
+                    if runtime[n].t < input.time { try advanceAhead(n, to: input.time, net: net, params: params, steps: &steps) }
+                    _ = commitDelivery(Int(net.inputDrivenSynapse[Int(net.inputDrivenRow[n]) * net.inputCount + Int(input.channel)]),
+                                       source: -Int(k) - 1, at: input.time, net: net, params: params, weights: weights)
+                }
+                if steps > maxSteps { throw EventaxError.integration("more than \(maxSteps) solver steps in one simulation (maxSteps)") }
+            }
+            for n in group { try advanceAhead(Int(n), to: net.tmax, net: net, params: params, steps: &steps) }
+            g = end
+        }
+    }
+
+    /// Integrates the input-driven neuron `n` up to `horizon` (its steps end there), committing its spikes.
+    func advanceAhead(_ n: Int, to horizon: Double, net: Network, params: UnsafeMutablePointer<Double>, steps: inout Int) throws {
+        let u = state + net.stateOffset[n], p = params + net.parameterOffset[n]
+        while true {
+            let before = tapes[n].count
+            let spiked = try opsOf[n]._withUnsafeGuaranteedRef { ops in
+                try ops.extend(&runtime[n], &tapes[n], u, p, net.tmax, horizon, true, safeChunkSteps, scratch)
+            }
+            steps += tapes[n].count - before
+            if steps > maxSteps { throw EventaxError.integration("more than \(maxSteps) solver steps in one simulation (maxSteps)") }
+            if spiked {
+                _ = commitSpike(n, net: net, params: params)
+                if log.count > net.maxEvents { throw EventaxError.tooManyEvents(limit: net.maxEvents) }
+            } else if runtime[n].t >= horizon || runtime[n].done {
+                return
+            }
+        }
     }
 
     /// Records that neuron `n` has just had an event: its speculative region restarts here.

@@ -1,0 +1,89 @@
+import Testing
+@testable import Eventax
+
+/// Input-driven neurons (fed only by every input channel, without delays) are integrated ahead of
+/// the event loop when the readout runs to tmax. That must not change the computation: the same
+/// records, readouts and gradients as when they go through the queue with everything else.
+@Suite("Input-driven neurons simulated ahead of the event loop")
+struct InputDrivenTests {
+    /// Runs `input` with and without the ahead pass and demands identical results. Input-time
+    /// gradients are sums over the targets of an input spike, which the two passes add in different
+    /// orders: they must agree to rounding; everything else bit for bit.
+    func compare(_ net: Network, _ input: [[Double]], _ readout: ReadoutRequest, _ ct: Cotangent) throws {
+        let ahead = Simulator(network: net), loop = Simulator(network: net)
+        loop.simulatesInputDrivenAhead = false
+        let a = try ahead.run(input, readout: readout), b = try loop.run(input, readout: readout)
+        #expect(a.spikes == b.spikes)
+        #expect(a.ttfs == b.ttfs)
+        #expect(a.states == b.states)
+        #expect(a.committedRecords == b.committedRecords)
+        #expect(a.eventCount == b.eventCount)
+        #expect(a.spikes.reduce(0) { $0 + $1.count } > 0, "the comparison needs spikes")
+        let ga = try ahead.gradient(ct), gb = try loop.gradient(ct)
+        #expect(ga.weights == gb.weights)
+        #expect(ga.parameters == gb.parameters)
+        #expect(ga.delays == gb.delays)
+        #expect(ga.axonalDelays == gb.axonalDelays)
+        #expect(ga.weights.contains { $0 != 0 }, "the comparison needs non-zero gradients")
+        let scale = gb.inputs.flatMap { $0 }.reduce(0) { max($0, abs($1)) }
+        for (x, y) in zip(ga.inputs.flatMap { $0 }, gb.inputs.flatMap { $0 }) {
+            #expect(abs(x - y) <= 1e-12 * scale, "input-time gradient \(x) vs \(y)")
+        }
+    }
+
+    static let tsit5 = SolverConfig(tableau: .named("tsit5")!, dt: 0.1, adaptive: AdaptiveConfig(rtol: 1e-6, atol: 1e-6))
+
+    @Test("LIF hidden layer with an LI readout: states, spikes and gradients unchanged (ties in input times, silent channels)",
+          arguments: [1, 2, 3] as [UInt64])
+    func stateReadout(seed: UInt64) throws {
+        var rng = TestRNG(seed)
+        let channels = 30, hidden = 40
+        let layers = [PopulationSpec(LIF(), count: hidden, parameters: ["ic": (0..<hidden).map { _ in rng.uniform(0.2, 0.9) }]),
+                      PopulationSpec(LI(), count: 4)]
+        let weights = [rng.matrix(channels, hidden, -0.5, 1.5), rng.matrix(hidden, 4, -1, 1)]
+        let net = try Network.layered(inputCount: channels, layers: layers, weights: weights, tmax: 40, solver: Self.tsit5)
+        #expect(net.inputDriven.count == hidden)
+        // Times on a coarse grid (many spikes share a time, as latency-coded pixels do); some channels silent.
+        let input = (0..<channels).map { c -> [Double] in c % 7 == 3 ? [] : [(rng.uniform(0, 20) * 2).rounded() / 2] }
+        let times = stride(from: 2.5, through: 40, by: 2.5).map { $0 }
+        let ct = Cotangent(states: (0..<4).map { _ in times.map { _ in [rng.uniform(-1, 1), 0] } },
+                           spikes: (0..<net.neuronCount).map { _ in [] })
+        try compare(net, input, ReadoutRequest(observationTimes: times), ct)
+    }
+
+    @Test("QIF 5-20-3, adaptive and fixed steps: spike trains and spike-time gradients unchanged", arguments: [1, 2, 3, 4] as [UInt64])
+    func spikingReadout(seed: UInt64) throws {
+        var rng = TestRNG(seed)
+        let layers = [PopulationSpec(QIF(), count: 20, parameters: ["ic": (0..<20).map { _ in rng.uniform(0, 0.3) }]),
+                      PopulationSpec(QIF(), count: 3)]
+        let weights = [rng.matrix(5, 20, 0, 2.5), rng.matrix(20, 3, 0, 2.5)]
+        for solver in [Self.tsit5, SolverConfig(tableau: .named("bosh3")!, dt: 0.1, adaptive: AdaptiveConfig(rtol: 1e-5, atol: 1e-5)),
+                       SolverConfig(tableau: .named("rk4")!, dt: 0.25), SolverConfig(tableau: .euler, dt: 0.05)] {
+            let net = try Network.layered(inputCount: 5, layers: layers, weights: weights, tmax: 60, solver: solver)
+            #expect(net.inputDriven.count == 20)
+            var input = (0..<4).map { _ in [rng.uniform(0, 30)] }
+            input.append([0])
+            let ct = Cotangent(ttfs: (0..<3).map { _ in rng.uniform(-1, 1) })
+            try compare(net, input, .full, ct)
+        }
+    }
+
+    @Test("Mixed network: input-driven neurons beside recurrent, delayed and output neurons fed by inputs")
+    func mixed() throws {
+        var rng = TestRNG(9)
+        let channels = 6
+        // Neurons 0–7 input-driven; 8–9 also get recurrent input; 10 gets a delayed input synapse;
+        // 11–12 outputs, 12 fed by the inputs directly as well.
+        let pop = PopulationSpec(LIF(), count: 13, parameters: ["ic": (0..<13).map { _ in rng.uniform(0.3, 0.9) }])
+        var syn: [Synapse] = []
+        for n in 0..<11 { for c in 0..<channels { syn.append(Synapse(from: .input(c), to: n, weight: [rng.uniform(0, 1.2)], delay: n == 10 && c == 0 ? 1.5 : 0)) } }
+        for n in 8..<10 { syn.append(Synapse(from: .neuron(n == 8 ? 9 : 8), to: n, weight: [rng.uniform(0, 1)])) }
+        for o in 11..<13 { for n in 0..<11 { syn.append(Synapse(from: .neuron(n), to: o, weight: [rng.uniform(-0.5, 1.5)], delay: n == 2 ? 0.7 : 0)) } }
+        for c in 0..<channels { syn.append(Synapse(from: .input(c), to: 12, weight: [rng.uniform(0, 0.5)])) }
+        let net = try Network(inputCount: channels, populations: [pop], synapses: syn, outputs: [11, 12], tmax: 50, solver: Self.tsit5)
+        #expect(net.inputDriven == (0..<8).map { Int32($0) })
+        let input = (0..<channels).map { _ in [rng.uniform(0, 10), rng.uniform(12, 25)].sorted() }
+        let ct = Cotangent(ttfs: [0.7, -0.4], spikes: (0..<13).map { n in n < 4 ? [0.3] : [] })
+        try compare(net, input, .full, ct)
+    }
+}
