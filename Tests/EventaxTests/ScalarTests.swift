@@ -69,3 +69,28 @@ import Foundation
         }
     }
 }
+
+/// The controller skips its `pow` when a shortened step's proposal is certainly clamped at
+/// factorMax; the clamp must then be exactly what the `pow` formula gives.
+@Suite struct ControllerShortcutTests {
+    @Test func clampShortcutAgreesWithPow() {
+        typealias K = ModelKernel<LIF, SIMD4<Double>>
+        var rng = TestRNG(23)
+        var taken = 0, near = 0
+        for _ in 0..<200_000 {
+            let power = [3, 4, 5, 6][Int(rng.next() % 4)]
+            let hProp = Double.exp(rng.uniform(-6, 2)), h = hProp * rng.uniform(1e-4, 1)
+            let safety = 0.9, factorMax = 10.0, factorMin = 0.2
+            let bound = Double.pow(safety * h / (hProp * factorMax), Double(power))
+            let err = bound * Double.exp(rng.uniform(-3, 0.5))  // around the threshold, both sides
+            let viaPow = min(hProp * factorMax, max(hProp * factorMin, h * (safety * Double.pow(err, -1 / Double(power)))))
+            if K.certainlyClamped(errNorm: err, h: h, hProp: hProp, safety: safety, factorMax: factorMax, power: power) {
+                taken += 1
+                #expect(viaPow == hProp * factorMax, "err \(err), h \(h), hProp \(hProp), power \(power)")
+                if err > bound * 0.999 { near += 1 }
+            }
+        }
+        #expect(taken > 50_000, "the shortcut must apply often in this range")
+        #expect(near > 0, "some cases must sit right at the threshold")
+    }
+}

@@ -54,6 +54,10 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
     /// factorMax by a margin (1e-6 relative in the error norm), so the factor is factorMax without
     /// computing the power; 0 when a proportional term is set.
     @usableFromInline let fullGrowthError: Double
+    /// 1 / (icoeff · errorExponent) when that is a small integer and there is no proportional term
+    /// (5 for the default controller with Tsit5 or Dopri5), else 0: then whether a shortened step's
+    /// proposal is clamped at factorMax can be decided with multiplications instead of a `pow`.
+    @usableFromInline let growthPower: Int
 
     @inlinable
     init(model: M, solver: SolverConfig, tableau: TableauData, learnable: UnsafeBufferPointer<Int>) {
@@ -72,6 +76,12 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
             fullGrowthError = Foundation.pow(ad.safety / ad.factorMax, 1 / (ad.icoeff * tableau.errorExponent)) * (1 - 1e-6)
         } else {
             fullGrowthError = 0
+        }
+        if let ad = solver.adaptive, ad.pcoeff == 0, ad.icoeff > 0 {
+            let power = 1 / (ad.icoeff * tableau.errorExponent)
+            growthPower = power == power.rounded() && power >= 1 && power <= 12 ? Int(power) : 0
+        } else {
+            growthPower = 0
         }
     }
 
@@ -189,6 +199,17 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
         return (sum / Double(n)).squareRoot()
     }
 
+    /// Whether h · safety · errNorm^(−1/power) exceeds hProp · factorMax by far more than rounding:
+    /// errNorm < (safety · h / (hProp · factorMax))^power · (1 − 1e-6). The proposal after a
+    /// shortened step is then clamped at hProp · factorMax.
+    @inlinable @inline(__always)
+    static func certainlyClamped(errNorm: Double, h: Double, hProp: Double, safety: Double, factorMax: Double, power: Int) -> Bool {
+        let x = safety * h / (hProp * factorMax)
+        var threshold = x
+        for _ in 1..<power { threshold *= x }
+        return errNorm < threshold * (1 - 1e-6)
+    }
+
     /// The controller's next step size after an accepted step of size `h` (recorded as `kind`)
     /// with error norm `errNorm`, from the neuron's proposal before the step.
     @inlinable @inline(__always)
@@ -205,6 +226,10 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
             // The step was shortened to end at tmax or at a known delivery: its error
             // tells how far a step may grow from h (the error scales as h^(1/e)), not from
             // the untried proposal, which stays within factorMin…factorMax of itself.
+            if growthPower > 0 && Self.certainlyClamped(errNorm: errNorm, h: h, hProp: rt.hProp, safety: ad.safety,
+                                                          factorMax: ad.factorMax, power: growthPower) {
+                return min(ad.dtMax, rt.hProp * ad.factorMax)  // what the line below gives, without the `pow`
+            }
             return min(ad.dtMax, min(rt.hProp * ad.factorMax, max(rt.hProp * ad.factorMin, h * rawFactor())))
         }
         let factor = errNorm < fullGrowthError ? ad.factorMax : min(ad.factorMax, max(ad.factorMin, rawFactor()))
@@ -214,11 +239,11 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
     /// Steps `count` (≤ 4) neurons at once toward `horizon`, on ``Lanes4``: lane l is the neuron
     /// with runtime `rts[l]`, tape `tapes[l]`, state `us[l]` and parameters `ps[l]`. Each lane takes
     /// the steps ``extend`` would take (clipping at `horizon`), recorded and applied bit for bit as
-    /// there, until it reaches `horizon` or tmax, or until a step would be rejected by the error
-    /// test or end in a spike: that lane is then left as it was before that step, for ``extend``,
-    /// which repeats the same attempt. (A first-same-as-last stage equals f at the step's result
-    /// bit for bit, so ``extend`` starting afresh computes what a continued lane would.) Returns
-    /// the number of steps committed.
+    /// there (a rejected attempt is retried smaller, as there), until it reaches `horizon` or
+    /// tmax, or until a step would end in a spike (or a fixed step would not be finite): that lane
+    /// is then left as it was before that step, for ``extend``, which repeats the same attempt.
+    /// (A first-same-as-last stage equals f at the step's result bit for bit, so ``extend``
+    /// starting afresh computes what a continued lane would.) Returns the number of steps committed.
     @inlinable
     func lockstep(_ rts: UnsafePointer<UnsafeMutablePointer<NeuronRuntime>>, _ tapes: UnsafePointer<UnsafeMutablePointer<NeuronTape>>,
                   _ us: UnsafePointer<UnsafeMutablePointer<Double>>, _ ps: UnsafePointer<UnsafeMutablePointer<Double>>,
@@ -242,8 +267,9 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
         var committed = 0
         var hs = SIMD4<Double>(repeating: 0), ends = SIMD4<Double>(repeating: 0)
         var kinds = (RecordKind.regular, RecordKind.regular, RecordKind.regular, RecordKind.regular)
+        var retry = 0  // lanes whose last attempt was rejected: they try again with the smaller hs[l]
         for _ in 0..<64 where active != 0 {
-            for l in 0..<count where active & (1 << l) != 0 {
+            for l in 0..<count where active & (1 << l) != 0 && retry & (1 << l) == 0 {
                 // The step size, kind and end as in `extend` (clipping at the horizon).
                 let rt = rts[l].pointee
                 var h = adaptive == nil ? dt : rt.hProp
@@ -263,7 +289,17 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
                 if let ad = adaptive {
                     for q in 0..<n { errL[q] = errV[q].v[l] }
                     errNorm = errorNorm(ad, u, outL, errL)
-                    guard errNorm <= 1 else { active &= ~(1 << l); continue }
+                    guard errNorm <= 1 else {
+                        // Rejected: shrink as `extend` does and try again (its first stage stays f(u)).
+                        if !errNorm.isFinite { errNorm = 1e10 }
+                        let hRetry = h * max(ad.factorMin, ad.safety * Foundation.pow(errNorm, -tab.errorExponent))
+                        if hRetry < 1e-14 * max(1, abs(rt.pointee.t)) { active &= ~(1 << l); continue }  // `extend` reports it
+                        hs[l] = hRetry
+                        withUnsafeMutableBytes(of: &kinds) { $0[l] = RecordKind.regular.rawValue }
+                        retry |= 1 << l
+                        continue
+                    }
+                    retry &= ~(1 << l)
                     hNext = proposal(ad, h: h, kind: kind, errNorm: errNorm, rt.pointee)
                 } else {
                     var finite = true
@@ -273,7 +309,7 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
                 var g1 = 0.0
                 if canSpike {
                     g1 = model.spikeCondition(Vars(outL), Vars(p))
-                    if rt.pointee.gPrev < 0 && g1 >= 0 { active &= ~(1 << l); continue }
+                    if rt.pointee.gPrev < 0 && g1 >= 0 { active &= ~(1 << l); continue }  // `extend` locates the spike
                 }
                 tapes[l].pointee.append(kind, t: rt.pointee.t, h: h, hNext: hNext, err: errNorm, state: u)
                 for q in 0..<n { u[q] = outL[q]; uV[q].v[l] = outL[q] }
