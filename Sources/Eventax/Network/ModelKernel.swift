@@ -185,6 +185,32 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
         return min(max(tau, 0), h)
     }
 
+    /// The next step from a neuron's frontier: its size (the constant dt or the controller's
+    /// proposal), cut to end at tmax and, with `clipAtHorizon`, at `horizon`; then it is recorded as
+    /// `.clippedConstant` and `end` is where it ends exactly.
+    @inlinable @inline(__always)
+    func plannedStep(_ rt: NeuronRuntime, tmax: Double, horizon: Double, clipAtHorizon: Bool) -> (h: Double, kind: RecordKind, end: Double) {
+        var h = adaptive == nil ? dt : rt.hProp
+        var kind = RecordKind.regular, end = tmax
+        if rt.t + h >= tmax { h = tmax - rt.t; kind = .clippedConstant }
+        if clipAtHorizon && horizon < tmax && rt.t + h >= horizon {
+            // The step ends where a delivery certainly arrives; that delivery's rollback marks
+            // it `.clipped` (its size then depends on the delivery time), exactly as if the
+            // step had overshot and been cut back, without computing the overshooting step.
+            h = horizon - rt.t; kind = .clippedConstant; end = horizon
+        }
+        return (h, kind, end)
+    }
+
+    /// The size to retry with after the error test rejected a step of size `h` at time `t`
+    /// (a non-finite error counts as 1e10); nil when it underflows.
+    @inlinable @inline(__always)
+    func retrySize(_ ad: AdaptiveConfig, h: Double, errNorm: Double, t: Double) -> Double? {
+        let e = errNorm.isFinite ? errNorm : 1e10
+        let retry = h * max(ad.factorMin, ad.safety * Foundation.pow(e, -tab.errorExponent))
+        return retry < 1e-14 * max(1, abs(t)) ? nil : retry
+    }
+
     /// The controller's error norm of a step from `u` to `out` with error estimate `err`: the RMS
     /// over the state of err / (atol + rtol · max(|u|, |out|)).
     @inlinable @inline(__always)
@@ -266,24 +292,19 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
         var firstStageReady = false
         var committed = 0
         var hs = SIMD4<Double>(repeating: 0), ends = SIMD4<Double>(repeating: 0)
-        var kinds = (RecordKind.regular, RecordKind.regular, RecordKind.regular, RecordKind.regular)
+        var kinds = SIMD4<UInt8>(repeating: RecordKind.regular.rawValue)
         var retry = 0  // lanes whose last attempt was rejected: they try again with the smaller hs[l]
         for _ in 0..<64 where active != 0 {
             for l in 0..<count where active & (1 << l) != 0 && retry & (1 << l) == 0 {
-                // The step size, kind and end as in `extend` (clipping at the horizon).
-                let rt = rts[l].pointee
-                var h = adaptive == nil ? dt : rt.hProp
-                var kind = RecordKind.regular, end = tmax
-                if rt.t + h >= tmax { h = tmax - rt.t; kind = .clippedConstant }
-                if horizon < tmax && rt.t + h >= horizon { h = horizon - rt.t; kind = .clippedConstant; end = horizon }
+                let (h, kind, end) = plannedStep(rts[l].pointee, tmax: tmax, horizon: horizon, clipAtHorizon: true)
                 hs[l] = h; ends[l] = end
-                withUnsafeMutableBytes(of: &kinds) { $0[l] = kind.rawValue }
+                kinds[l] = kind.rawValue
             }
             rungeKuttaStep(model, tab, n: n, u: uV, p: Vars(pV), h: Lanes4(lanes: hs), k: k, tmp: tmp, out: outV,
                            err: adaptive == nil ? nil : errV, firstStageReady: firstStageReady)
             for l in 0..<count where active & (1 << l) != 0 {
                 let rt = rts[l], u = us[l], p = ps[l]
-                let h = hs[l], kind = withUnsafeBytes(of: kinds) { RecordKind(rawValue: $0[l])! }
+                let h = hs[l], kind = RecordKind(rawValue: kinds[l])!
                 for q in 0..<n { outL[q] = outV[q].v[l] }
                 var errNorm = 0.0, hNext = dt
                 if let ad = adaptive {
@@ -291,11 +312,11 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
                     errNorm = errorNorm(ad, u, outL, errL)
                     guard errNorm <= 1 else {
                         // Rejected: shrink as `extend` does and try again (its first stage stays f(u)).
-                        if !errNorm.isFinite { errNorm = 1e10 }
-                        let hRetry = h * max(ad.factorMin, ad.safety * Foundation.pow(errNorm, -tab.errorExponent))
-                        if hRetry < 1e-14 * max(1, abs(rt.pointee.t)) { active &= ~(1 << l); continue }  // `extend` reports it
+                        guard let hRetry = retrySize(ad, h: h, errNorm: errNorm, t: rt.pointee.t) else {
+                            active &= ~(1 << l); continue  // `extend` reports the underflow
+                        }
                         hs[l] = hRetry
-                        withUnsafeMutableBytes(of: &kinds) { $0[l] = RecordKind.regular.rawValue }
+                        kinds[l] = RecordKind.regular.rawValue
                         retry |= 1 << l
                         continue
                     }
@@ -341,16 +362,7 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
         for _ in 0..<maxSteps {
             if rt.t >= tmax { rt.done = true; return false }
             if rt.t >= horizon { return false }
-            var h = adaptive == nil ? dt : rt.hProp
-            var kind = RecordKind.regular
-            var end = tmax
-            if rt.t + h >= tmax { h = tmax - rt.t; kind = .clippedConstant }
-            if clipAtHorizon && horizon < tmax && rt.t + h >= horizon {
-                // The step ends where a delivery certainly arrives; that delivery's rollback marks
-                // it `.clipped` (its size then depends on the delivery time), exactly as if the
-                // step had overshot and been cut back, without computing the overshooting step.
-                h = horizon - rt.t; kind = .clippedConstant; end = horizon
-            }
+            var (h, kind, end) = plannedStep(rt, tmax: tmax, horizon: horizon, clipAtHorizon: clipAtHorizon)
             var hNext = dt, errNorm = 0.0
             if let ad = adaptive {
                 while true {
@@ -358,12 +370,11 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
                     firstStageReady = true
                     errNorm = errorNorm(ad, u, out, err)
                     if errNorm <= 1 { break }
-                    if !errNorm.isFinite { errNorm = 1e10 }
-                    h *= max(ad.factorMin, ad.safety * Foundation.pow(errNorm, -tab.errorExponent))
-                    kind = .regular
-                    if h < 1e-14 * max(1, abs(rt.t)) {
+                    guard let retry = retrySize(ad, h: h, errNorm: errNorm, t: rt.t) else {
                         throw EventaxError.integration("step size underflow at t = \(rt.t); the dynamics may diverge or the tolerances are too tight")
                     }
+                    h = retry
+                    kind = .regular
                 }
                 hNext = proposal(ad, h: h, kind: kind, errNorm: errNorm, rt)
             } else {

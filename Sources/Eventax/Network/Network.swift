@@ -275,12 +275,14 @@ public struct Network: Sendable {
         var fromNeurons = [[Int32: Double]](repeating: [:], count: nNeurons)
         var minInput = [Double](repeating: .infinity, count: nNeurons)
         var undelayedChannels = [Set<Int>](repeating: [], count: nNeurons)
+        var channelSynapses = [[(channel: Int, synapse: Int32)]](repeating: [], count: nNeurons)
         for (s, syn) in synapses.enumerated() {
             let d = effective[s]
             switch syn.source {
             case .input(let c):
                 minInput[syn.target] = min(minInput[syn.target], d)
                 if d == 0 { undelayedChannels[syn.target].insert(c) }
+                channelSynapses[syn.target].append((c, Int32(s)))
             case .neuron(let m): fromNeurons[syn.target][Int32(m)] = min(fromNeurons[syn.target][Int32(m)] ?? .infinity, d)
             }
         }
@@ -295,19 +297,15 @@ public struct Network: Sendable {
         self.minInputDelay = minInput
         self.receivesEveryInput = undelayedChannels.map { inputCount > 0 && $0.count == inputCount }
 
-        var channelSynapses = [[Int32]](repeating: [], count: nNeurons)
-        var fedByNeuron = [Bool](repeating: false, count: nNeurons)
-        for (s, syn) in synapses.enumerated() {
-            if case .input = syn.source { channelSynapses[syn.target].append(Int32(s)) } else { fedByNeuron[syn.target] = true }
-        }
+        // Every channel reaches n undelayed and n has no other input synapse: exactly one per channel.
         let isOutput = Set(outputs)
         var driven: [Int32] = [], row = [Int32](repeating: -1, count: nNeurons), rowSynapse: [Int32] = []
-        for n in 0..<nNeurons where receivesEveryInput[n] && !fedByNeuron[n] && !isOutput.contains(n)
-            && channelSynapses[n].count == inputCount && channelSynapses[n].allSatisfy({ effective[Int($0)] == 0 }) {
+        for n in 0..<nNeurons where receivesEveryInput[n] && channelSynapses[n].count == inputCount
+            && iStart[n + 1] == iStart[n] && !isOutput.contains(n) {
             row[n] = Int32(driven.count)
             driven.append(Int32(n))
             var byChannel = [Int32](repeating: -1, count: inputCount)
-            for s in channelSynapses[n] { if case .input(let c) = synapses[Int(s)].source { byChannel[c] = s } }
+            for (c, s) in channelSynapses[n] { byChannel[c] = s }
             rowSynapse += byChannel
         }
         self.inputDriven = driven

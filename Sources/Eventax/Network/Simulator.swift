@@ -285,7 +285,7 @@ public final class Simulator {
                         }
                         if safe { certain[n] = max(certain[n], min(runtime[n].t, horizon)) }
                         steps += tapes[n].count - before
-                        if steps > maxSteps { throw EventaxError.integration("more than \(maxSteps) solver steps in one simulation (maxSteps)") }
+                        try checkStepCount(steps)
                         if spiked {
                             push(runtime[n].t, QueueEntry.spike, n, runtime[n].version)
                         } else if safe && runtime[n].t >= horizon && horizon == inputLimit && inputPos < inputOrder.count {
@@ -443,12 +443,13 @@ public final class Simulator {
                 steps += ops._withUnsafeGuaranteedRef {
                     $0.lockstep(laneRuntime, laneTape, laneState, laneParams, count: group.count, tmax: net.tmax, horizon: input.time, scratch)
                 }
-                for n in group.map({ Int($0) }) {
+                for n32 in group {
+                    let n = Int(n32)
                     if runtime[n].t < input.time { try advanceAhead(n, to: input.time, net: net, params: params, steps: &steps) }
                     _ = commitDelivery(Int(net.inputDrivenSynapse[Int(net.inputDrivenRow[n]) * net.inputCount + Int(input.channel)]),
                                        source: -Int(k) - 1, at: input.time, net: net, params: params, weights: weights)
                 }
-                if steps > maxSteps { throw EventaxError.integration("more than \(maxSteps) solver steps in one simulation (maxSteps)") }
+                try checkStepCount(steps)
             }
             for n in group { try advanceAhead(Int(n), to: net.tmax, net: net, params: params, steps: &steps) }
             g = end
@@ -464,7 +465,7 @@ public final class Simulator {
                 try ops.extend(&runtime[n], &tapes[n], u, p, net.tmax, horizon, true, safeChunkSteps, scratch)
             }
             steps += tapes[n].count - before
-            if steps > maxSteps { throw EventaxError.integration("more than \(maxSteps) solver steps in one simulation (maxSteps)") }
+            try checkStepCount(steps)
             if spiked {
                 _ = commitSpike(n, net: net, params: params)
                 if log.count > net.maxEvents { throw EventaxError.tooManyEvents(limit: net.maxEvents) }
@@ -472,6 +473,12 @@ public final class Simulator {
                 return
             }
         }
+    }
+
+    /// Throws when a simulation has taken more than ``maxSteps`` solver steps.
+    @inline(__always)
+    func checkStepCount(_ steps: Int) throws {
+        if steps > maxSteps { throw EventaxError.integration("more than \(maxSteps) solver steps in one simulation (maxSteps)") }
     }
 
     /// Records that neuron `n` has just had an event: its speculative region restarts here.
