@@ -12,6 +12,7 @@ struct CommonTrainOptions: ParsableArguments {
     @Option(help: "Neuron model: lif, qif, eif, izhikevich, multicompartment.") var neuron: String?
     @Option(help: "Dendrites per multi-compartment neuron (default 7).") var dendrites: Int?
     @Option(help: "Loss: ttfs, max, integral, exp-integral.") var loss: String?
+    @Option(name: .customLong("ttfs-regularizer"), help: "TTFS loss: separate (−log p + α(e^{t/τ1} − 1), Wunderlich & Pehle; default) or in-log (−log(p + α(e^{t/τ1} − 1)), Eventax's classification notebook).") var ttfsRegularizer: String?
     @Option(help: "Epochs (default 100).") var epochs: Int?
     @Option(help: "Seed of initialization, shuffling (and the MNIST validation split).") var seed: UInt64 = 0
     @Option(name: .long, help: "Minibatch size.") var batchSize: Int?
@@ -43,6 +44,12 @@ struct CommonTrainOptions: ParsableArguments {
                 throw CLIError(description: "--loss: unknown loss \"\(loss)\" (known: ttfs, max, integral, exp-integral)")
             }
             c.loss = l
+        }
+        if let ttfsRegularizer {
+            guard let r = TTFSCrossEntropy.Regularizer(rawValue: ttfsRegularizer.lowercased()) else {
+                throw CLIError(description: "--ttfs-regularizer: unknown form \"\(ttfsRegularizer)\" (known: separate, in-log)")
+            }
+            c.ttfsRegularizer = r
         }
         if let epochs { c.epochs = epochs }
         if let batchSize { c.batchSize = batchSize }

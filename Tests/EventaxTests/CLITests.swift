@@ -314,6 +314,8 @@ import Testing
             (["yinyang", "--amos", "maybe"], "--amos: expected on or off, got \"maybe\""),
             (["yinyang", "--threads", "0"], "--threads: must be ≥ 1, got 0"),
             (["yinyang", "--loss", "hinge"], "--loss: unknown loss \"hinge\""),
+            (["yinyang", "--ttfs-regularizer", "inside"], "--ttfs-regularizer: unknown form \"inside\""),
+            (["yinyang", "--loss", "max", "--ttfs-regularizer", "in-log"], "--ttfs-regularizer: applies to the ttfs loss only, got --loss max"),
             (["mnist", "--data", "/nonexistent-eventax-mnist"], "/nonexistent-eventax-mnist"),
             (["yinyang", "--param", "c"], "--param: expected NAME=VALUE with a number, got \"c\""),
             (["yinyang", "--param", "c=-65"], "--param: qif has no settable parameter \"c\""),

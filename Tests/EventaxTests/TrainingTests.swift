@@ -20,6 +20,13 @@ import Foundation
         try checkTrainableGradients(c, components: Array(stride(from: 0, to: try Trainer(config: c, threads: 1).template.trainables.count, by: 2)))
     }
 
+    @Test("The TTFS loss with its regularizer inside the log (Eventax's notebook) through the whole network matches finite differences")
+    func inLogTTFSGradients() throws {
+        var c = TrainingConfig()
+        c.ttfsRegularizer = .inLog; c.hidden = 6; c.solver = "rk4"; c.rtol = nil; c.dt = 0.05; c.seed = 3
+        try checkTrainableGradients(c, components: Array(stride(from: 0, to: try Trainer(config: c, threads: 1).template.trainables.count, by: 2)))
+    }
+
     @Test("Trained delays: the trainer's delay gradients match finite differences", arguments: [LossKind.ttfs, .expIntegral])
     func delayGradients(loss: LossKind) throws {
         var c = TrainingConfig()
@@ -295,6 +302,9 @@ import Foundation
         do { try c.validate() } catch { #expect("\(error)".hasPrefix("--lr:")) }
         c = TrainingConfig(); c.solver = "rk5"
         do { try c.validate() } catch { #expect("\(error)".hasPrefix("--solver:")) }
+        c = TrainingConfig(); c.loss = .expIntegral; c.ttfsRegularizer = .inLog
+        #expect((try? c.validate()) == nil)
+        do { try c.validate() } catch { #expect("\(error)".hasPrefix("--ttfs-regularizer:")) }
     }
 }
 

@@ -215,7 +215,7 @@ public enum Classifier {
         }
         switch config.loss {
         case .ttfs:
-            let (l, ct) = TTFSCrossEntropy().lossAndCotangent(ttfs: r.ttfs, label: label, tmax: config.tmax)
+            let (l, ct) = TTFSCrossEntropy(regularizer: config.ttfsRegularizer ?? .separate).lossAndCotangent(ttfs: r.ttfs, label: label, tmax: config.tmax)
             let t = r.ttfs.map { $0 ?? .infinity }
             var pred = 0
             for k in t.indices where t[k] < t[pred] { pred = k }

@@ -50,6 +50,9 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var dendrites: Int?
     /// The loss.
     public var loss = LossKind.ttfs
+    /// TTFS loss: where its regularizer enters (nil: ``TTFSCrossEntropy/Regularizer/separate``,
+    /// Wunderlich & Pehle's sum; `inLog` is the form of Eventax's classification notebook).
+    public var ttfsRegularizer: TTFSCrossEntropy.Regularizer?
     /// Epochs.
     public var epochs = 100
     /// Seed of initialization and shuffling.
@@ -147,6 +150,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
             guard data != nil else { throw EventaxError.invalid(field: "--data", "MNIST needs the directory of its IDX files") }
             guard (1..<60_000).contains(validationSize) else { throw EventaxError.invalid(field: "--validation-size", "must be in 1...59999, got \(validationSize)") }
         }
+        if ttfsRegularizer != nil && loss != .ttfs { throw EventaxError.invalid(field: "--ttfs-regularizer", "applies to the ttfs loss only, got --loss \(loss.rawValue)") }
         if let n = evalSubset, n < 1 { throw EventaxError.invalid(field: "--eval-subset", "must be ≥ 1, got \(n)") }
         guard tmax.isFinite, tmax > 0 else { throw EventaxError.invalid(field: "--tmax", "must be a finite number > 0, got \(tmax)") }
         guard ["lif", "qif", "eif", "izhikevich", "multicompartment"].contains(neuron) || task == "xor" else { throw EventaxError.invalid(field: "--neuron", "unknown model \"\(neuron)\" (known: lif, qif, eif, izhikevich, multicompartment)") }
