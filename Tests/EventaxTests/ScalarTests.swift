@@ -68,6 +68,36 @@ import Foundation
             }
         }
     }
+
+    /// The four-lane sinCosPi is its own code (masks instead of branches): every lane must equal
+    /// the scalar routine bit for bit across quadrants, at their boundaries, for negative,
+    /// large and non-finite arguments.
+    @Test func lanesNegateZerosAsDoubles() {
+        let x = Lanes4(lanes: SIMD4(0, -0.0, 1, .infinity))
+        let n = -x
+        for l in 0..<4 { #expect(n.v[l].bitPattern == (-x.v[l]).bitPattern, "lane \(l): \(n.v[l])") }
+        #expect(n.v[0].sign == .minus && n.v[1].sign == .plus)
+    }
+
+    @Test func fourLaneSinCosPiIsTheScalarRoutine() {
+        var rng = TestRNG(29)
+        var xs: [Double] = [0, -0.0, 0.25, -0.25, 0.5, -0.5, 0.75, 1, -1, 1.5, 2, -2.75, 1e6 + 0.25, -123456.75,
+                            0x1p49, -0x1p49, 0x1p50 - 0.5, 0x1p50, -0x1p50, 1e300, .infinity, -.infinity, .nan,
+                            0.25.nextUp, 0.25.nextDown, (-0.75).nextUp, 1e-300, -5e-324]
+        for _ in 0..<4000 { xs.append(rng.uniform(-8, 8)) }
+        for _ in 0..<1000 { xs.append(Double(Int(rng.uniform(-40, 40))) * 0.25 + rng.uniform(-1e-9, 1e-9)) }
+        for _ in 0..<200 { xs.append(rng.uniform(-1e15, 1e15)) }
+        while xs.count % 4 != 0 { xs.append(0.125) }
+        for i in stride(from: 0, to: xs.count, by: 4) {
+            let v = SIMD4(xs[i], xs[i + 1], xs[i + 2], xs[i + 3])
+            let (s, c) = Eventax.sinCosPi(v)
+            for l in 0..<4 {
+                let (es, ec) = Double.sinCosPi(v[l])
+                #expect(s[l].bitPattern == es.bitPattern || (s[l].isNaN && es.isNaN), "sin(π·\(v[l])): \(s[l]) vs \(es)")
+                #expect(c[l].bitPattern == ec.bitPattern || (c[l].isNaN && ec.isNaN), "cos(π·\(v[l])): \(c[l]) vs \(ec)")
+            }
+        }
+    }
 }
 
 /// The controller skips its `pow` when a shortened step's proposal is certainly clamped at

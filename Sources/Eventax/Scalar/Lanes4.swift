@@ -3,7 +3,7 @@ import Foundation
 /// Four independent `Double` values, one per neuron, that a lockstep-safe model's functions run on
 /// to integrate four neurons at once. Every operation acts lane by lane and rounds exactly as the
 /// same `Double` operation (no fused multiply-add; transcendental functions call the scalar
-/// function per lane), so each lane's result is bit for bit the `Double` result.
+/// function per lane, except ``sinCosPi(_:)``, a four-lane copy of its operations), so each lane's result is bit for bit the `Double` result.
 ///
 /// `value` is lane 0: a model whose functions read `value` (to branch on the state) must not
 /// declare ``NeuronModel/supportsLockstep``.
@@ -23,7 +23,8 @@ public struct Lanes4: NeuronScalar {
     @inlinable @inline(__always) public static func - (l: Lanes4, r: Lanes4) -> Lanes4 { Lanes4(lanes: l.v - r.v) }
     @inlinable @inline(__always) public static func * (l: Lanes4, r: Lanes4) -> Lanes4 { Lanes4(lanes: l.v * r.v) }
     @inlinable @inline(__always) public static func / (l: Lanes4, r: Lanes4) -> Lanes4 { Lanes4(lanes: l.v / r.v) }
-    @inlinable @inline(__always) public static prefix func - (x: Lanes4) -> Lanes4 { Lanes4(lanes: -x.v) }
+    /// Negation flips each lane's sign bit, as `Double`'s (SIMD's prefix minus computes 0 − x, which gives +0 for +0).
+    @inlinable @inline(__always) public static prefix func - (x: Lanes4) -> Lanes4 { Lanes4(lanes: negated(x.v)) }
     @inlinable @inline(__always) public static func + (l: Lanes4, r: Double) -> Lanes4 { Lanes4(lanes: l.v + r) }
     @inlinable @inline(__always) public static func + (l: Double, r: Lanes4) -> Lanes4 { Lanes4(lanes: l + r.v) }
     @inlinable @inline(__always) public static func - (l: Lanes4, r: Double) -> Lanes4 { Lanes4(lanes: l.v - r) }
@@ -51,10 +52,9 @@ public struct Lanes4: NeuronScalar {
         for l in 0..<4 { (s[l], c[l]) = Double.sinCos(x.v[l]) }
         return (Lanes4(lanes: s), Lanes4(lanes: c))
     }
-    /// sin(πx) and cos(πx) per lane.
-    @inlinable public static func sinCosPi(_ x: Lanes4) -> (sin: Lanes4, cos: Lanes4) {
-        var s = SIMD4<Double>(), c = SIMD4<Double>()
-        for l in 0..<4 { (s[l], c[l]) = Double.sinCosPi(x.v[l]) }
+    /// sin(πx) and cos(πx) per lane, by the four-lane version of the scalar routine (bit for bit the same).
+    @inlinable @inline(__always) public static func sinCosPi(_ x: Lanes4) -> (sin: Lanes4, cos: Lanes4) {
+        let (s, c) = Eventax.sinCosPi(x.v)
         return (Lanes4(lanes: s), Lanes4(lanes: c))
     }
     /// Tangent per lane.

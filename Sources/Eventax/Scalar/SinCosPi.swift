@@ -17,7 +17,60 @@ func sinCosPi(_ x: Double) -> (sin: Double, cos: Double) {
     // Round to nearest by adding and subtracting 1.5·2⁵² (exact for |t| < 2⁵¹; no libm `rint`
     // call on baseline x86-64).
     let q = (t + 0x1.8p52) - 0x1.8p52
-    let r = x - 0.5 * q, z = r * r
+    let (s, c) = sinCosPiPolynomials(x - 0.5 * q)
+    // Quadrant q mod 4 selects (s, c), (c, −s), (−s, −c) or (−c, s), without branches.
+    let k = Int(q) & 3
+    let a = k & 1 != 0 ? c : s, b = k & 1 != 0 ? s : c
+    return (k & 2 != 0 ? -a : a, (k + 1) & 2 != 0 ? -b : b)
+}
+
+/// ``sinCosPi(_:)`` on four lanes at once: the same operations in the same order on each lane
+/// (SIMD arithmetic rounds lane by lane as the scalar operation; no fused multiply-add), with
+/// the quadrant chosen by lane masks instead of branches, so every lane is bit for bit the scalar
+/// result (NaN where the scalar routine gives NaN).
+@inlinable @inline(__always)
+func sinCosPi(_ x: SIMD4<Double>) -> (sin: SIMD4<Double>, cos: SIMD4<Double>) {
+    let t = 2 * x
+    let shifted = t + 0x1.8p52
+    let q = shifted - 0x1.8p52
+    let (s, c) = sinCosPiPolynomials(x - 0.5 * q)
+    // For |t| < 2⁵¹ the low bits of 1.5·2⁵² + t are those of the integer q (2⁵¹ ≡ 0 mod 4), so
+    // they give q mod 4 as the scalar routine's Int(q) & 3 does, negative q included.
+    let k = unsafeBitCast(shifted, to: SIMD4<UInt64>.self) & 3
+    let odd = (k & 1) .!= 0
+    let a = s.replacing(with: c, where: odd), b = c.replacing(with: s, where: odd)
+    var sinOut = a.replacing(with: negated(a), where: (k & 2) .!= 0)
+    var cosOut = b.replacing(with: negated(b), where: ((k &+ 1) & 2) .!= 0)
+    let outOfRange = .!((t .< 0x1p51) .& (t .> -0x1p51))  // NaN lanes too, as the scalar guard
+    sinOut.replace(with: .nan, where: outOfRange)
+    cosOut.replace(with: .nan, where: outOfRange)
+    return (sinOut, cosOut)
+}
+
+/// Each lane with its sign bit flipped, as `Double`'s prefix minus does (SIMD's prefix minus
+/// computes 0 − x, which is +0 for x = +0).
+@inlinable @inline(__always)
+func negated(_ x: SIMD4<Double>) -> SIMD4<Double> {
+    unsafeBitCast(unsafeBitCast(x, to: SIMD4<UInt64>.self) ^ (1 << 63), to: SIMD4<Double>.self)
+}
+
+/// The arithmetic ``sinCosPiPolynomials(_:)`` needs: `Double` and `SIMD4<Double>` (whose
+/// operations round lane by lane as `Double`'s), so that both run the same operations in the same order.
+@usableFromInline
+protocol PolynomialArithmetic {
+    static func + (l: Self, r: Self) -> Self
+    static func * (l: Self, r: Self) -> Self
+    static func * (l: Double, r: Self) -> Self
+    static func - (l: Double, r: Self) -> Self
+}
+
+extension Double: PolynomialArithmetic {}
+extension SIMD4: PolynomialArithmetic where Scalar == Double {}
+
+/// sin(πr) and cos(πr) for |r| ≤ ¼ by the truncated Taylor series (see ``sinCosPi(_:)``).
+@inlinable @inline(__always)
+func sinCosPiPolynomials<V: PolynomialArithmetic>(_ r: V) -> (sin: V, cos: V) {
+    let z = r * r
     // Both polynomials in z = r² by Estrin's scheme (pairs, then powers z², z⁴, z⁸) rather than
     // Horner's: the same terms, but about 4 dependent multiply-adds deep instead of 9, which
     // matters because a QIF stage waits for this result.
@@ -33,8 +86,5 @@ func sinCosPi(_ x: Double) -> (sin: Double, cos: Double) {
     let c67 = 0.0019295743094039231 - 0.0001046381049248457 * z
     let c89 = 4.303069587032947e-06 - 1.3878952462213771e-07 * z
     let c = (c01 + c23 * z2) + ((c45 + c67 * z2) * z4 + c89 * z8)
-    // Quadrant q mod 4 selects (s, c), (c, −s), (−s, −c) or (−c, s), without branches.
-    let k = Int(q) & 3
-    let a = k & 1 != 0 ? c : s, b = k & 1 != 0 ? s : c
-    return (k & 2 != 0 ? -a : a, (k + 1) & 2 != 0 ? -b : b)
+    return (s, c)
 }
