@@ -3,7 +3,8 @@ import Foundation
 /// Four independent `Double` values, one per neuron, that a lockstep-safe model's functions run on
 /// to integrate four neurons at once. Every operation acts lane by lane and rounds exactly as the
 /// same `Double` operation (no fused multiply-add; transcendental functions call the scalar
-/// function per lane, except ``sinCosPi(_:)``, a four-lane copy of its operations), so each lane's result is bit for bit the `Double` result.
+/// function per lane, except ``sinCosPi(_:)``, which runs the scalar routine's polynomials on four
+/// lanes at once), so each lane's result is bit for bit the `Double` result.
 ///
 /// `value` is lane 0: a model whose functions read `value` (to branch on the state) must not
 /// declare ``NeuronModel/supportsLockstep``.
