@@ -17,9 +17,7 @@ struct YinYangData: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            guard let s = YinYangSplit(rawValue: split.lowercased()) else {
-                throw CLIError(description: "--split: unknown split \"\(split)\" (known: train, validation, test)")
-            }
+            let s: YinYangSplit = try parseChoice(split, option: "--split", noun: "split")
             var out = "x,y,1-x,1-y,label\n"
             for p in YinYang.generate(s) {
                 out += "\(p.x),\(p.y),\(1 - p.x),\(1 - p.y),\(p.label)\n"

@@ -8,6 +8,15 @@ struct CLIError: Error, CustomStringConvertible {
     var description: String
 }
 
+/// The case of `E` whose raw value is `value` (any letter case); otherwise an error naming the
+/// option, the value and the known values: `--OPTION: unknown NOUN "value" (known: a, b)`.
+func parseChoice<E: RawRepresentable & CaseIterable>(_ value: String, option: String, noun: String) throws -> E where E.RawValue == String {
+    guard let choice = E(rawValue: value.lowercased()) else {
+        throw CLIError(description: "\(option): unknown \(noun) \"\(value)\" (known: \(E.allCases.map(\.rawValue).joined(separator: ", ")))")
+    }
+    return choice
+}
+
 /// Writes `text` to standard error.
 func writeStandardError(_ text: String) {
     FileHandle.standardError.write(Data(text.utf8))

@@ -39,18 +39,8 @@ struct CommonTrainOptions: ParsableArguments {
         var c = base
         if let neuron { c.neuron = neuron.lowercased() }
         if let dendrites { c.dendrites = dendrites }
-        if let loss {
-            guard let l = LossKind(rawValue: loss.lowercased()) else {
-                throw CLIError(description: "--loss: unknown loss \"\(loss)\" (known: ttfs, max, integral, exp-integral)")
-            }
-            c.loss = l
-        }
-        if let ttfsRegularizer {
-            guard let r = TTFSCrossEntropy.Regularizer(rawValue: ttfsRegularizer.lowercased()) else {
-                throw CLIError(description: "--ttfs-regularizer: unknown form \"\(ttfsRegularizer)\" (known: separate, in-log)")
-            }
-            c.ttfsRegularizer = r
-        }
+        if let loss { c.loss = try parseChoice(loss, option: "--loss", noun: "loss") }
+        if let ttfsRegularizer { c.ttfsRegularizer = try parseChoice(ttfsRegularizer, option: "--ttfs-regularizer", noun: "form") }
         if let epochs { c.epochs = epochs }
         if let batchSize { c.batchSize = batchSize }
         if let hidden { c.hidden = hidden }
@@ -60,12 +50,7 @@ struct CommonTrainOptions: ParsableArguments {
         c.trainSubset = trainSubset; c.evalSubset = evalSubset
         c.wmean = wmean; c.wlim = wlim
         c.delayLimit = delayLimit; c.axonalDelayLimit = axonalDelayLimit
-        if let fanIn {
-            guard let f = FanInScaling(rawValue: fanIn.lowercased()) else {
-                throw CLIError(description: "--fan-in: unknown scaling \"\(fanIn)\" (known: none, sqrt, linear)")
-            }
-            c.fanIn = f
-        }
+        if let fanIn { c.fanIn = try parseChoice(fanIn, option: "--fan-in", noun: "scaling") }
         if !params.isEmpty {
             var set: [String: Double] = [:]
             for p in params {

@@ -291,6 +291,10 @@ import Testing
         #expect(failed.stderr.hasPrefix("error: "))
         #expect(failed.stderr.contains("weights[0][1]: has 2 entries, expected 3"), "stderr: \(failed.stderr)")
 
+        let badSplit = try Self.runBinary(["data", "yinyang", "--split", "Holdout"])
+        #expect(badSplit.status != 0 && badSplit.stdout.isEmpty)
+        #expect(badSplit.stderr == "error: --split: unknown split \"Holdout\" (known: train, validation, test)\n", "stderr: \(badSplit.stderr)")
+
         let cot = dir.appendingPathComponent("cot.json")
         try "{\"ttfs\": [1, 0], \"states\": [[[0, 1]], [[0, 0]]]}".write(to: cot, atomically: true, encoding: .utf8)
         let ok = try Self.runBinary(["run", Self.networkExample, Self.inputExample, "--observe", "7.5", "--cotangent", cot.path])
