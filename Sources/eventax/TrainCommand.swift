@@ -27,6 +27,7 @@ struct CommonTrainOptions: ParsableArguments {
     @Option(help: "At most one spike per neuron: on or off (default: on for LIF and Izhikevich with TTFS).") var amos: String?
     @Option(help: "Initial weights: mean of the uniform range (MNIST: of the normal distribution; default per model).") var wmean: Double?
     @Option(help: "Initial weights: width of the uniform range (MNIST: standard deviation; default per model).") var wlim: Double?
+    @Option(name: .customLong("logit-scale"), help: "State-based losses: multiply the logits by this factor and divide the readout's initial weights by it (default 1).") var logitScale: Double?
     @Option(name: .customLong("fan-in"), help: "Scale initial weights by fan-in n: none, sqrt (1/√n) or linear (1/n) (default per model).") var fanIn: String?
     @Option(name: .customLong("delays"), help: "Train synaptic delays, initialized uniform in [0, LIMIT) ms (default: no delays).") var delayLimit: Double?
     @Option(name: .customLong("axonal-delays"), help: "Train axonal delays (one per neuron), initialized uniform in [0, LIMIT) ms.") var axonalDelayLimit: Double?
@@ -49,6 +50,7 @@ struct CommonTrainOptions: ParsableArguments {
         c.solver = solver.lowercased(); c.dt = dt; c.rtol = rtol == 0 ? nil : rtol
         c.trainSubset = trainSubset; c.evalSubset = evalSubset
         c.wmean = wmean; c.wlim = wlim
+        c.logitScale = logitScale
         c.delayLimit = delayLimit; c.axonalDelayLimit = axonalDelayLimit
         if let fanIn { c.fanIn = try parseChoice(fanIn, option: "--fan-in", noun: "scaling") }
         if !params.isEmpty {
@@ -146,8 +148,9 @@ func runTraining(_ c: TrainingConfig, options: CommonTrainOptions) throws {
         let saved = try TrainingCheckpoint.load(ckptPath)
         var savedConfig = saved.config
         savedConfig.epochs = c.epochs
+        savedConfig.data = c.data  // the data directory may have moved
         guard savedConfig == c else {
-            throw CLIError(description: "\(ckptPath): the checkpoint was made with other options; resume with the same options (epochs may differ)")
+            throw CLIError(description: "\(ckptPath): the checkpoint was made with other options; resume with the same options (epochs and the data directory may differ)")
         }
         state = saved
         print("resuming after epoch \(state.epochsDone)")

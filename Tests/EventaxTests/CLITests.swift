@@ -320,6 +320,7 @@ import Testing
             (["yinyang", "--loss", "hinge"], "--loss: unknown loss \"hinge\""),
             (["yinyang", "--ttfs-regularizer", "inside"], "--ttfs-regularizer: unknown form \"inside\""),
             (["yinyang", "--loss", "max", "--ttfs-regularizer", "in-log"], "--ttfs-regularizer: applies to the ttfs loss only, got --loss max"),
+            (["yinyang", "--loss", "max", "--logit-scale", "0"], "--logit-scale: must be a finite number > 0, got 0.0"),
             (["mnist", "--data", "/nonexistent-eventax-mnist"], "/nonexistent-eventax-mnist"),
             (["yinyang", "--param", "c"], "--param: expected NAME=VALUE with a number, got \"c\""),
             (["yinyang", "--param", "c=-65"], "--param: qif has no settable parameter \"c\""),

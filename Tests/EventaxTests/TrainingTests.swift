@@ -27,6 +27,42 @@ import Foundation
         try checkTrainableGradients(c, components: Array(stride(from: 0, to: try Trainer(config: c, threads: 1).template.trainables.count, by: 2)))
     }
 
+    @Test("A logit scale through the whole network matches finite differences", arguments: [LossKind.max, .expIntegral])
+    func logitScaleGradients(loss: LossKind) throws {
+        var c = TrainingConfig()
+        c.loss = loss; c.logitScale = 0.3; c.hidden = 6; c.solver = "rk4"; c.rtol = nil; c.dt = 0.05; c.seed = 3
+        try checkTrainableGradients(c, components: Array(stride(from: 0, to: try Trainer(config: c, threads: 1).template.trainables.count, by: 2)))
+    }
+
+    @Test("A logit scale γ keeps the initial loss; readout-weight gradients scale by γ, the others stay", arguments: [LossKind.max, .integral, .expIntegral])
+    func logitScaleReparameterizes(loss: LossKind) throws {
+        // Logits γ·raw(w/γ) = raw(w) for readouts linear in their weights w, so the loss is the same,
+        // ∂L/∂(w/γ) = γ·∂L/∂w for the readout weights, and every other gradient is unchanged.
+        // γ = 1/4 and constant steps: scaling by a power of two is exact, and an adaptive
+        // controller would choose other steps for the scaled readout states.
+        var c = TrainingConfig()
+        c.loss = loss; c.hidden = 8; c.seed = 5; c.solver = "rk4"; c.rtol = nil; c.dt = 0.05
+        var scaled = c
+        scaled.logitScale = 0.25
+        let plain = try Trainer(config: c, threads: 1), other = try Trainer(config: scaled, threads: 1)
+        let net = plain.template
+        let readoutWeights = Set(net.synapses.indices.filter { net.outputs.contains(net.synapses[$0].target) }.map { net.weightIndex(ofSynapse: $0) })
+        #expect(readoutWeights.count == 8 * 3)
+        for k in [3, 11, 40] {
+            let sample = YinYang.generate(.test)[k]
+            let (l1, g1, _) = try lossAndGradient(plain, plain.trainables(of: plain.template), sample)
+            let (l2, g2, _) = try lossAndGradient(other, other.trainables(of: other.template), sample)
+            #expect(abs(l1 - l2) <= 1e-12 * abs(l1), "loss \(l1) vs \(l2)")
+            var readoutNonzero = 0
+            for i in g1.indices {
+                let expected = readoutWeights.contains(i) ? 0.25 * g1[i] : g1[i]
+                #expect(abs(g2[i] - expected) <= 1e-9 * abs(expected) + 1e-14, "sample \(k) trainable \(i): \(g2[i]) vs \(expected)")
+                if readoutWeights.contains(i) && g1[i] != 0 { readoutNonzero += 1 }
+            }
+            #expect(readoutNonzero > 0)
+        }
+    }
+
     @Test("Trained delays: the trainer's delay gradients match finite differences", arguments: [LossKind.ttfs, .expIntegral])
     func delayGradients(loss: LossKind) throws {
         var c = TrainingConfig()
@@ -305,6 +341,12 @@ import Foundation
         c = TrainingConfig(); c.loss = .expIntegral; c.ttfsRegularizer = .inLog
         #expect((try? c.validate()) == nil)
         do { try c.validate() } catch { #expect("\(error)".hasPrefix("--ttfs-regularizer:")) }
+        c = TrainingConfig(); c.logitScale = 0.5
+        do { try c.validate(); Issue.record("a logit scale with TTFS should be refused") } catch { #expect("\(error)".hasPrefix("--logit-scale: applies to the state-based losses only")) }
+        for bad in [0, -1, Double.nan, .infinity] {
+            c = TrainingConfig(); c.loss = .max; c.logitScale = bad
+            do { try c.validate(); Issue.record("logit scale \(bad) should be refused") } catch { #expect("\(error)".hasPrefix("--logit-scale: must be a finite number > 0, got \(bad)")) }
+        }
     }
 }
 

@@ -58,6 +58,11 @@ public enum Classifier {
         }
     }
 
+    /// What the readout's initial weights are divided by: the logit scale (see
+    /// ``TrainingConfig/logitScale``), so that the initial logits do not depend on it (the
+    /// readout potentials are linear in these weights).
+    static func readoutInitDivisor(_ config: TrainingConfig) -> Double { config.logitScale ?? 1 }
+
     /// The state-based readout: one integrating LI neuron per class (time constants and
     /// exp-integral horizon from the configuration).
     static func readoutLayer(_ config: TrainingConfig) -> PopulationSpec {
@@ -101,7 +106,7 @@ public enum Classifier {
             return try Network.layered(inputCount: nIn, layers: [hiddenSpec, out], weights: [w0, w1], tmax: config.tmax,
                                        solver: config.solverConfig, maxEvents: 2_000_000)
         }
-        let w1 = matrix(h, nOut, -1...1, scale: 1)
+        let w1 = matrix(h, nOut, -1...1, scale: 1 / readoutInitDivisor(config))
         let out = readoutLayer(config)
         return try Network.layered(inputCount: nIn, layers: [hiddenSpec, out], weights: [w0, w1], tmax: config.tmax,
                                    solver: config.solverConfig, maxEvents: 2_000_000)
@@ -122,7 +127,7 @@ public enum Classifier {
         let w0 = (0..<nIn).map { _ in (0..<h).map { _ in mean + sd * rng.normal() } }
         // mlGeNN's readout averages the weighted potential over the trial; our logit integrates it,
         // so the same logit scale needs the readout weights divided by the trial length.
-        let w1 = (0..<h).map { _ in (0..<nOut).map { _ in (0.2 + 0.37 * rng.normal()) / config.tmax } }
+        let w1 = (0..<h).map { _ in (0..<nOut).map { _ in (0.2 + 0.37 * rng.normal()) / (config.tmax * readoutInitDivisor(config)) } }
         let hidden = spec("lif", count: h, config: config, bias: [Double](repeating: 0, count: h), amos: config.usesAMOS)
         let out = readoutLayer(config)
         return try Network.layered(inputCount: nIn, layers: [hidden, out], weights: [w0, w1], tmax: config.tmax,
@@ -150,7 +155,7 @@ public enum Classifier {
             return try Network(inputCount: nIn, populations: [somata], synapses: synapses, outputs: Array(0..<nOut),
                                tmax: config.tmax, solver: config.solverConfig, maxEvents: 2_000_000)
         }
-        for i in 0..<nOut { for o in 0..<nOut { synapses.append(Synapse(from: .neuron(i), to: nOut + o, weight: [rng.uniform(-1...1)])) } }
+        for i in 0..<nOut { for o in 0..<nOut { synapses.append(Synapse(from: .neuron(i), to: nOut + o, weight: [rng.uniform(-1...1) / readoutInitDivisor(config)])) } }
         let out = readoutLayer(config)
         return try Network(inputCount: nIn, populations: [somata, out], synapses: synapses, outputs: Array(nOut..<2 * nOut),
                            tmax: config.tmax, solver: config.solverConfig, maxEvents: 2_000_000)
@@ -167,7 +172,7 @@ public enum Classifier {
         var synapses: [Synapse] = []
         for c in 0..<nIn { for j in 0..<h { synapses.append(Synapse(from: .input(c), to: j, weight: w3())) } }
         for i in 0..<h { for j in 0..<h where i != j { synapses.append(Synapse(from: .neuron(i), to: j, weight: w3())) } }
-        for i in 0..<h { for o in 0..<config.classes { synapses.append(Synapse(from: .neuron(i), to: h + o, weight: [rng.uniform(-1...1)])) } }
+        for i in 0..<h { for o in 0..<config.classes { synapses.append(Synapse(from: .neuron(i), to: h + o, weight: [rng.uniform(-1...1) / readoutInitDivisor(config)])) } }
         let bias = { (m: Double) in (0..<h).map { _ in m + 0.1 * rng.normal() } }
         let units = PopulationSpec(EGRU(), count: h, parameters: ["tmem": [config.tmem], "tsyn": [config.tsyn], "b_u": bias(-2), "b_r": bias(1), "b_z": bias(0)])
         let out = readoutLayer(config)
@@ -201,41 +206,40 @@ public enum Classifier {
     /// window only: ∫ₛᵀ v dt, and ∫ₛᵀ e^{−(t−s)/H} v dt = e^{s/H}·(E(T) − E(s)) with E the readout's
     /// exp_area state (H its horizon, ``TrainingConfig/tmax``).
     public static func evaluate(_ r: SimulationResult, label: Int, config: TrainingConfig, windowStart: Double = 0) -> (loss: Double, cotangent: Cotangent, prediction: Int) {
-        if windowStart > 0, config.loss == .integral || config.loss == .expIntegral {
-            let channel = config.loss == .integral ? 1 : 2
-            let scale = config.loss == .integral ? 1 : Foundation.exp(windowStart / config.tmax)
-            let logits = r.states.map { scale * ($0[1][channel] - $0[0][channel]) }
-            let (l, g) = softmaxCrossEntropy(logits: logits, label: label)
-            let ct = r.states.indices.map { o -> [[Double]] in
-                var start = [0.0, 0, 0], end = [0.0, 0, 0]
-                start[channel] = -scale * g[o]; end[channel] = scale * g[o]
-                return [start, end]
-            }
-            return (l, Cotangent(states: ct), logits.indices.max { logits[$0] < logits[$1] }!)
-        }
-        switch config.loss {
-        case .ttfs:
+        if config.loss == .ttfs {
             let (l, ct) = TTFSCrossEntropy(regularizer: config.ttfsRegularizer ?? .separate).lossAndCotangent(ttfs: r.ttfs, label: label, tmax: config.tmax)
             let t = r.ttfs.map { $0 ?? .infinity }
             var pred = 0
             for k in t.indices where t[k] < t[pred] { pred = k }
             return (l, Cotangent(ttfs: ct), pred)
-        case .max:
-            var logits = [Double](), argmax = [Int]()
-            for o in r.states.indices {
-                var best = 0
-                for k in r.states[o].indices where r.states[o][k][0] > r.states[o][best][0] { best = k }
-                logits.append(r.states[o][best][0]); argmax.append(best)
-            }
-            let (l, g) = softmaxCrossEntropy(logits: logits, label: label)
-            let ct = r.states.indices.map { o in r.states[o].indices.map { k in [k == argmax[o] ? g[o] : 0, 0, 0] } }
-            return (l, Cotangent(states: ct), logits.indices.max { logits[$0] < logits[$1] }!)
-        case .integral, .expIntegral:
-            let channel = config.loss == .integral ? 1 : 2
-            let logits = r.states.map { $0[0][channel] }
-            let (l, g) = softmaxCrossEntropy(logits: logits, label: label)
-            let ct = r.states.indices.map { o in [[0, channel == 1 ? g[o] : 0, channel == 2 ? g[o] : 0]] }
-            return (l, Cotangent(states: ct), logits.indices.max { logits[$0] < logits[$1] }!)
         }
+        // Each readout's raw logit, and how a cotangent d of that logit spreads over its observations.
+        let raw: [Double], spread: (Int, Double) -> [[Double]]
+        let channel = config.loss == .integral ? 1 : 2
+        if windowStart > 0, config.loss == .integral || config.loss == .expIntegral {
+            let scale = config.loss == .integral ? 1 : Foundation.exp(windowStart / config.tmax)
+            raw = r.states.map { scale * ($0[1][channel] - $0[0][channel]) }
+            spread = { _, d in
+                var start = [0.0, 0, 0], end = [0.0, 0, 0]
+                start[channel] = -scale * d; end[channel] = scale * d
+                return [start, end]
+            }
+        } else if config.loss == .max {
+            let argmax = r.states.map { states in
+                var best = 0
+                for k in states.indices where states[k][0] > states[best][0] { best = k }
+                return best
+            }
+            raw = r.states.indices.map { r.states[$0][argmax[$0]][0] }
+            spread = { o, d in r.states[o].indices.map { k in [k == argmax[o] ? d : 0, 0, 0] } }
+        } else {
+            raw = r.states.map { $0[0][channel] }
+            spread = { _, d in [[0, channel == 1 ? d : 0, channel == 2 ? d : 0]] }
+        }
+        let gamma = config.logitScale ?? 1
+        let logits = raw.map { gamma * $0 }
+        let (l, g) = softmaxCrossEntropy(logits: logits, label: label)
+        let ct = r.states.indices.map { spread($0, gamma * g[$0]) }
+        return (l, Cotangent(states: ct), logits.indices.max { logits[$0] < logits[$1] }!)
     }
 }

@@ -99,6 +99,13 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// separately, so it cannot be set here. nil: none.
     public var modelParameters: [String: Double]?
 
+    /// State-based losses: the softmax sees this factor times each readout's max, integral or
+    /// exp-integral (nil: 1). Adam moves every weight by about the learning rate per step whatever
+    /// its scale, so the factor sets how far one step moves the logits through the readout
+    /// weights. The readout's initial weights are divided by it, which keeps the initial logits
+    /// the same.
+    public var logitScale: Double?
+
     /// The paper's Yin-Yang defaults.
     public init() {}
 
@@ -149,6 +156,10 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         if task == "mnist" {
             guard data != nil else { throw EventaxError.invalid(field: "--data", "MNIST needs the directory of its IDX files") }
             guard (1..<60_000).contains(validationSize) else { throw EventaxError.invalid(field: "--validation-size", "must be in 1...59999, got \(validationSize)") }
+        }
+        if let g = logitScale {
+            guard loss != .ttfs else { throw EventaxError.invalid(field: "--logit-scale", "applies to the state-based losses only, got --loss ttfs") }
+            guard g.isFinite, g > 0 else { throw EventaxError.invalid(field: "--logit-scale", "must be a finite number > 0, got \(g)") }
         }
         if ttfsRegularizer != nil && loss != .ttfs { throw EventaxError.invalid(field: "--ttfs-regularizer", "applies to the ttfs loss only, got --loss \(loss.rawValue)") }
         if let n = evalSubset, n < 1 { throw EventaxError.invalid(field: "--eval-subset", "must be ≥ 1, got \(n)") }
