@@ -55,6 +55,29 @@ private func writeToyMNIST(to dir: URL, train: Int, test: Int) throws {
         #expect(summary.test.accuracy > 0.8)
     }
 
+    @Test(.enabled(if: CLITests.binary != nil, "the eventax executable was not found next to the test bundle; run `swift build` first"))
+    func resumeFromMovedData() throws {
+        // `--resume` continues with more epochs from a moved data directory, and refuses other options.
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-resume-\(UUID().uuidString)")
+        let data = root.appendingPathComponent("data"), moved = root.appendingPathComponent("moved"), out = root.appendingPathComponent("run")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        try writeToyMNIST(to: data, train: 90, test: 30)
+        let common = ["--validation-size", "30", "--hidden", "12", "--batch-size", "30", "--solver", "euler", "--rtol", "0", "--dt", "0.25",
+                      "--threads", "1", "--out", out.path]
+        let first = try CLITests.runBinary(["train", "mnist", "--data", data.path, "--epochs", "1"] + common)
+        #expect(first.status == 0, "stderr: \(first.stderr)")
+        try FileManager.default.moveItem(at: data, to: moved)
+        let refused = try CLITests.runBinary(["train", "mnist", "--data", moved.path, "--epochs", "2", "--lr", "0.01", "--resume"] + common)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("the checkpoint was made with other options"), "stderr: \(refused.stderr)")
+        let resumed = try CLITests.runBinary(["train", "mnist", "--data", moved.path, "--epochs", "2", "--resume"] + common)
+        #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
+        #expect(resumed.stdout.contains("resuming after epoch 1"), "stdout: \(resumed.stdout)")
+        let csv = try String(contentsOf: out.appendingPathComponent("metrics.csv"), encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 3, "metrics.csv: \(csv)")
+    }
+
     @Test("MNIST task: a missing data directory or file is a clear error")
     func missingData() throws {
         var c = TrainingConfig.mnist(data: nil)
