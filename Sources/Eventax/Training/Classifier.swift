@@ -116,8 +116,8 @@ public enum Classifier {
     /// EventProp latency-MNIST setup of mlGeNN (same LIF: τ_mem 20, τ_syn 5, threshold 1, an input
     /// spike adds w to the synaptic current): input weights N(0.078, 0.045), readout weights
     /// N(0.2, 0.37)/tmax (mlGeNN averages the readout over the trial, the exp-integral logit
-    /// integrates it: with N(0.2, 0.37) the initial loss was 9.4, far above chance's 2.3), bias
-    /// currents 0. `wmean`/`wlim` replace the input weights' mean and standard
+    /// integrates it: with N(0.2, 0.37) the initial loss was 9.4, far above chance's 2.3; also divided
+    /// by the logit scale, if one is set), bias currents 0. `wmean`/`wlim` replace the input weights' mean and standard
     /// deviation. (Uniform [−0.05, 0.15] weights with U[−0.5, 0.5] biases left 80 of 200 hidden
     /// neurons dead after one epoch and 87 % test accuracy, measured.)
     static func mnistLIF(_ config: TrainingConfig) throws -> Network {
@@ -204,7 +204,8 @@ public enum Classifier {
     /// Loss, cotangent and predicted class of one simulated sample. With a readout window starting at
     /// `windowStart` > 0 (observations at the start and the end), the integral logits cover the
     /// window only: ∫ₛᵀ v dt, and ∫ₛᵀ e^{−(t−s)/H} v dt = e^{s/H}·(E(T) − E(s)) with E the readout's
-    /// exp_area state (H its horizon, ``TrainingConfig/tmax``).
+    /// exp_area state (H its horizon, ``TrainingConfig/tmax``). State-based logits are multiplied
+    /// by ``TrainingConfig/logitScale``.
     public static func evaluate(_ r: SimulationResult, label: Int, config: TrainingConfig, windowStart: Double = 0) -> (loss: Double, cotangent: Cotangent, prediction: Int) {
         if config.loss == .ttfs {
             let (l, ct) = TTFSCrossEntropy(regularizer: config.ttfsRegularizer ?? .separate).lossAndCotangent(ttfs: r.ttfs, label: label, tmax: config.tmax)
