@@ -19,3 +19,27 @@ public enum EventaxError: Error, CustomStringConvertible, Equatable {
         }
     }
 }
+
+/// A one-line message for an error of `JSONDecoder`: the JSON path of the offending value and what
+/// was wrong with it (`config.hidden: expected Int, found a string`), instead of the decoder's
+/// debug description. Other errors are described as they are.
+public func describeDecodingError(_ error: Error) -> String {
+    guard let e = error as? DecodingError else { return "\(error)" }
+    func path(_ keys: [CodingKey]) -> String {
+        let text = keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        return text.hasPrefix(".") ? String(text.dropFirst()) : text.isEmpty ? "(top level)" : text
+    }
+    switch e {
+    case let .keyNotFound(key, context):
+        return "\(path(context.codingPath + [key])): missing"
+    case let .valueNotFound(type, context):
+        return "\(path(context.codingPath)): expected \(type), got null"
+    case let .typeMismatch(type, context):
+        return "\(path(context.codingPath)): expected \(type) (\(context.debugDescription))"
+    case let .dataCorrupted(context):
+        if let underlying = context.underlyingError { return "\(path(context.codingPath)): \(context.debugDescription) (\(underlying.localizedDescription))" }
+        return "\(path(context.codingPath)): \(context.debugDescription)"
+    @unknown default:
+        return "\(error)"
+    }
+}

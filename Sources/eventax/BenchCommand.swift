@@ -10,10 +10,10 @@ struct Bench: ParsableCommand {
     @Flag(name: .long, help: "Print an array of JSON records instead of a table.")
     var json = false
 
-    @Option(name: .long, help: "Worker threads (default: all cores).")
+    @Option(name: .long, parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(name: .long, help: "Samples per batch.")
+    @Option(name: .long, parsing: .unconditional, help: "Samples per batch.")
     var batch: Int = 256
 
     @Option(name: .long, help: "Measure only the configurations whose name contains this text; \"mnist\" measures the MNIST-scale workload, \"multicompartment\" the dual against the recorded reverse pass of wide neurons.")
@@ -22,7 +22,7 @@ struct Bench: ParsableCommand {
     @Flag(name: .long, help: "Skip the tight-tolerance reference run (no spike-time error; for profiling).")
     var noReference = false
 
-    @Option(name: .long, help: "Minimum seconds per measurement.")
+    @Option(name: .long, parsing: .unconditional, help: "Minimum seconds per measurement.")
     var seconds: Double = 3
 
     func validate() throws {

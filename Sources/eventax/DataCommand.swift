@@ -34,7 +34,7 @@ struct Evaluate: ParsableCommand {
     @Argument(help: ArgumentHelp("A checkpoint written by `eventax train` (DIR/checkpoint.json).", valueName: "CHECKPOINT"))
     var checkpoint: String
 
-    @Option(help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
 
     func run() throws {
         try reportingErrors {

@@ -10,7 +10,7 @@ struct Plot: ParsableCommand {
     @Argument(help: ArgumentHelp("A training output folder (with checkpoint.json).", valueName: "DIR"))
     var dir: String
 
-    @Option(help: "Index of the test sample for the raster and voltage traces.") var sample = 0
+    @Option(parsing: .unconditional, help: "Index of the test sample for the raster and voltage traces.") var sample = 0
 
     func run() throws {
         try reportingErrors {

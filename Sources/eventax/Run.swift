@@ -26,8 +26,8 @@ struct Run: ParsableCommand {
     @Argument(help: ArgumentHelp("The input file: {\"spikes\": [[t, …] per input channel]}.", valueName: "INPUT.json"))
     var input: String
 
-    @Option(help: ArgumentHelp("Times at which to record the output neurons' states, comma-separated (may be repeated).",
-                               valueName: "t1,t2,…"))
+    @Option(parsing: .unconditionalSingleValue, help: ArgumentHelp("Times at which to record the output neurons' states, comma-separated (may be repeated).",
+                                                                       valueName: "t1,t2,…"))
     var observe: [String] = []
 
     @Option(help: ArgumentHelp("A cotangent file; adds the gradients of <cotangent · readouts> to the output.", valueName: "COT.json"))

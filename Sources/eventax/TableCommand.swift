@@ -19,13 +19,13 @@ struct Table: ParsableCommand {
         """)
 
     @Option(help: "Folder holding the runs.") var runs = "runs"
-    @Option(help: "Seeds per cell.") var seeds = 5
-    @Option(help: "Epochs for runs trained with --train.") var epochs = 100
+    @Option(parsing: .unconditional, help: "Seeds per cell.") var seeds = 5
+    @Option(parsing: .unconditional, help: "Epochs for runs trained with --train.") var epochs = 100
     @Option(help: "Models (comma-separated).") var models = "lif,qif,eif,izhikevich,multicompartment"
     @Option(help: "Losses (comma-separated).") var losses = "ttfs,max,integral,exp-integral"
     @Option(help: "Markdown output.") var out = "docs/results/yinyang-table-iv.md"
     @Flag(help: "Train the runs whose summary.json is missing (can take hours).") var train = false
-    @Option(help: "Worker threads for --train.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "Worker threads for --train.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Name of a variant of the defaults: its runs are RUNS/yinyang-MODEL-LOSS-TAG-seedS.") var tag: String?
     @Option(name: .customLong("train-options"), help: "Options of `eventax train yinyang` that the variant's runs were (or are, with --train) trained with, written with = (`--train-options=\"--lr 0.01\"`).")
     var trainOptions = ""
@@ -105,7 +105,10 @@ struct Table: ParsableCommand {
                             try runTraining(expected, options: options)
                         }
                         guard let data = FileManager.default.contents(atPath: path) else { cellMissing.append(dir); continue }
-                        let s = try withFileContext(path) { try JSONDecoder().decode(TrainingSummary.self, from: data) }
+                        let s: TrainingSummary
+                        do { s = try JSONDecoder().decode(TrainingSummary.self, from: data) } catch {
+                            throw CLIError(description: "\(path): not a valid run summary: \(describeDecodingError(error))")
+                        }
                         guard s.config == expected else {
                             throw CLIError(description: "\(path): the run was trained with other options than this table's (\(epochs) epochs\(extra.isEmpty ? "" : ", " + extra.joined(separator: " ")))")
                         }

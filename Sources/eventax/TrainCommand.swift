@@ -10,27 +10,27 @@ struct Train: ParsableCommand {
 /// Options shared by the classification tasks; unset options keep the task's defaults.
 struct CommonTrainOptions: ParsableArguments {
     @Option(help: "Neuron model: lif, qif, eif, izhikevich, multicompartment.") var neuron: String?
-    @Option(help: "Dendrites per multi-compartment neuron (default 7).") var dendrites: Int?
+    @Option(parsing: .unconditional, help: "Dendrites per multi-compartment neuron (default 7).") var dendrites: Int?
     @Option(help: "Loss: ttfs, max, integral, exp-integral.") var loss: String?
     @Option(name: .customLong("ttfs-regularizer"), help: "TTFS loss: separate (−log p + α(e^{t/τ1} − 1), Wunderlich & Pehle; default) or in-log (−log(p + α(e^{t/τ1} − 1)), Eventax's classification notebook).") var ttfsRegularizer: String?
-    @Option(help: "Epochs (default 100).") var epochs: Int?
-    @Option(help: "Seed of initialization, shuffling (and the MNIST validation split).") var seed: UInt64 = 0
-    @Option(name: .long, help: "Minibatch size.") var batchSize: Int?
-    @Option(help: "Learning rate (default: 0.005 for TTFS and state-based LIF, 0.03 otherwise).") var lr: Double?
-    @Option(help: "Hidden neurons.") var hidden: Int?
+    @Option(parsing: .unconditional, help: "Epochs (default 100).") var epochs: Int?
+    @Option(parsing: .unconditional, help: "Seed of initialization, shuffling (and the MNIST validation split).") var seed: UInt64 = 0
+    @Option(name: .long, parsing: .unconditional, help: "Minibatch size.") var batchSize: Int?
+    @Option(parsing: .unconditional, help: "Learning rate (default: 0.005 for TTFS and state-based LIF, 0.03 otherwise).") var lr: Double?
+    @Option(parsing: .unconditional, help: "Hidden neurons.") var hidden: Int?
     @Option(help: "Solver: euler, heun, midpoint, rk4, bosh3, tsit5, dopri5.") var solver = "tsit5"
-    @Option(help: "Step size (first step when adaptive).") var dt = 0.05
-    @Option(help: "Relative tolerance of adaptive steps; 0 means constant steps of --dt.") var rtol = 1e-6
-    @Option(help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Option(name: .long, help: "Train on the first N training samples only.") var trainSubset: Int?
-    @Option(name: .long, help: "Validate and test on the first N samples of those sets only.") var evalSubset: Int?
+    @Option(parsing: .unconditional, help: "Step size (first step when adaptive).") var dt = 0.05
+    @Option(parsing: .unconditional, help: "Relative tolerance of adaptive steps; 0 means constant steps of --dt.") var rtol = 1e-6
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .long, parsing: .unconditional, help: "Train on the first N training samples only.") var trainSubset: Int?
+    @Option(name: .long, parsing: .unconditional, help: "Validate and test on the first N samples of those sets only.") var evalSubset: Int?
     @Option(help: "At most one spike per neuron: on or off (default: on for LIF and Izhikevich with TTFS).") var amos: String?
-    @Option(help: "Initial weights: mean of the uniform range (MNIST: of the normal distribution; default per model).") var wmean: Double?
-    @Option(help: "Initial weights: width of the uniform range (MNIST: standard deviation; default per model).") var wlim: Double?
-    @Option(name: .customLong("logit-scale"), help: "State-based losses: multiply the logits by this factor and divide the readout's initial weights by it (default 1).") var logitScale: Double?
+    @Option(parsing: .unconditional, help: "Initial weights: mean of the uniform range (MNIST: of the normal distribution; default per model).") var wmean: Double?
+    @Option(parsing: .unconditional, help: "Initial weights: width of the uniform range (MNIST: standard deviation; default per model).") var wlim: Double?
+    @Option(name: .customLong("logit-scale"), parsing: .unconditional, help: "State-based losses: multiply the logits by this factor and divide the readout's initial weights by it (default 1).") var logitScale: Double?
     @Option(name: .customLong("fan-in"), help: "Scale initial weights by fan-in n: none, sqrt (1/√n) or linear (1/n) (default per model).") var fanIn: String?
-    @Option(name: .customLong("delays"), help: "Train synaptic delays, initialized uniform in [0, LIMIT) ms (default: no delays).") var delayLimit: Double?
-    @Option(name: .customLong("axonal-delays"), help: "Train axonal delays (one per neuron), initialized uniform in [0, LIMIT) ms.") var axonalDelayLimit: Double?
+    @Option(name: .customLong("delays"), parsing: .unconditional, help: "Train synaptic delays, initialized uniform in [0, LIMIT) ms (default: no delays).") var delayLimit: Double?
+    @Option(name: .customLong("axonal-delays"), parsing: .unconditional, help: "Train axonal delays (one per neuron), initialized uniform in [0, LIMIT) ms.") var axonalDelayLimit: Double?
     @Option(name: .customLong("param"), help: "Set a parameter of the neuron model, NAME=VALUE (repeatable; e.g. --param c=-65 for Izhikevich).") var params: [String] = []
     @Option(help: "Output folder (default: runs/TASK-NEURON-LOSS-seedSEED).") var out: String?
     @Flag(help: "Continue the run in the output folder from its checkpoint.") var resume = false
@@ -107,7 +107,7 @@ struct TrainMNIST: ParsableCommand {
         """)
 
     @Option(help: "Directory with the four MNIST IDX files.") var data: String
-    @Option(name: .long, help: "Training images held out for validation.") var validationSize = 5000
+    @Option(name: .long, parsing: .unconditional, help: "Training images held out for validation.") var validationSize = 5000
     @OptionGroup var options: CommonTrainOptions
 
     func run() throws {

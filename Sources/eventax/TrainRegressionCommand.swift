@@ -16,24 +16,24 @@ struct TrainRegression: ParsableCommand {
         grid of 200 inputs), each atomically.
         """)
 
-    @Option(help: "Epochs (default 60).") var epochs: Int?
-    @Option(help: "Seed of the data, initialization and shuffling.") var seed: UInt64 = 0
-    @Option(help: "Learning rate of AdamW (default 0.1, the notebook's).") var lr: Double?
-    @Option(name: .long, help: "Minibatch size (default 64).") var batchSize: Int?
-    @Option(name: .long, help: "Training samples (default 1000).") var trainSize: Int?
-    @Option(name: .long, help: "Validation samples (default 200).") var validationSize: Int?
-    @Option(name: .long, help: "Test grid points over [0, 30] (default 200).") var testSize: Int?
-    @Option(help: "Recurrent hidden QIF neurons (default 20).") var hidden: Int?
-    @Option(help: "Trial length in ms (default 80); a missing output spike counts as tmax.") var tmax: Double?
-    @Option(help: "Global-norm gradient clipping (default 1).") var clip: Double?
-    @Option(name: .long, help: "AdamW's decoupled weight decay (default 1e-4; 0 gives Adam, as the notebook).") var weightDecay: Double?
-    @Option(help: "Initial weights: mean of the uniform range (default 20).") var wmean: Double?
-    @Option(help: "Initial weights: width of the uniform range (default 40).") var wlim: Double?
-    @Option(name: .long, help: "Input channels: 2 (spike at 0 and spike at x on separate channels) or 1 (both on one channel, as the notebook).") var inputChannels: Int?
+    @Option(parsing: .unconditional, help: "Epochs (default 60).") var epochs: Int?
+    @Option(parsing: .unconditional, help: "Seed of the data, initialization and shuffling.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Learning rate of AdamW (default 0.1, the notebook's).") var lr: Double?
+    @Option(name: .long, parsing: .unconditional, help: "Minibatch size (default 64).") var batchSize: Int?
+    @Option(name: .long, parsing: .unconditional, help: "Training samples (default 1000).") var trainSize: Int?
+    @Option(name: .long, parsing: .unconditional, help: "Validation samples (default 200).") var validationSize: Int?
+    @Option(name: .long, parsing: .unconditional, help: "Test grid points over [0, 30] (default 200).") var testSize: Int?
+    @Option(parsing: .unconditional, help: "Recurrent hidden QIF neurons (default 20).") var hidden: Int?
+    @Option(parsing: .unconditional, help: "Trial length in ms (default 80); a missing output spike counts as tmax.") var tmax: Double?
+    @Option(parsing: .unconditional, help: "Global-norm gradient clipping (default 1).") var clip: Double?
+    @Option(name: .long, parsing: .unconditional, help: "AdamW's decoupled weight decay (default 1e-4; 0 gives Adam, as the notebook).") var weightDecay: Double?
+    @Option(parsing: .unconditional, help: "Initial weights: mean of the uniform range (default 20).") var wmean: Double?
+    @Option(parsing: .unconditional, help: "Initial weights: width of the uniform range (default 40).") var wlim: Double?
+    @Option(name: .long, parsing: .unconditional, help: "Input channels: 2 (spike at 0 and spike at x on separate channels) or 1 (both on one channel, as the notebook).") var inputChannels: Int?
     @Option(help: "Solver: euler, heun, midpoint, rk4, bosh3, tsit5, dopri5.") var solver = "tsit5"
-    @Option(help: "Step size (first step when adaptive).") var dt = 0.05
-    @Option(help: "Relative tolerance of adaptive steps; 0 means constant steps of --dt.") var rtol = 1e-6
-    @Option(help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "Step size (first step when adaptive).") var dt = 0.05
+    @Option(parsing: .unconditional, help: "Relative tolerance of adaptive steps; 0 means constant steps of --dt.") var rtol = 1e-6
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Output folder (default: runs/regression-seedSEED).") var out: String?
 
     /// The configuration these options describe.

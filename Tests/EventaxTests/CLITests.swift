@@ -317,6 +317,8 @@ import Testing
             (["yinyang", "--axonal-delays", "nan"], "--axonal-delays: must be a finite number ≥ 0, got nan"),
             (["yinyang", "--amos", "maybe"], "--amos: expected on or off, got \"maybe\""),
             (["yinyang", "--threads", "0"], "--threads: must be ≥ 1, got 0"),
+            (["yinyang", "--hidden", "-3"], "--hidden: must be ≥ 1, got -3"),
+            (["yinyang", "--delays", "-1"], "--delays: must be a finite number ≥ 0, got -1.0"),
             (["yinyang", "--loss", "hinge"], "--loss: unknown loss \"hinge\""),
             (["yinyang", "--ttfs-regularizer", "inside"], "--ttfs-regularizer: unknown form \"inside\""),
             (["yinyang", "--loss", "max", "--ttfs-regularizer", "in-log"], "--ttfs-regularizer: applies to the ttfs loss only, got --loss max"),
@@ -337,6 +339,37 @@ import Testing
         #expect(result.stderr.hasPrefix("error: "), "stderr: \(result.stderr)")
         #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.path))
+    }
+
+    /// Numeric options take negative values after a space (`--wmean -0.5`), as after `=`; a
+    /// `--resume` from a damaged checkpoint stops with an error naming the field and leaves the
+    /// checkpoint as it was.
+    @Test(.enabled(if: CLITests.binary != nil,
+                   "the eventax executable was not found next to the test bundle; run `swift build` first — skipping the end-to-end test"))
+    func negativeValuesAndDamagedCheckpoints() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let common = ["--hidden", "3", "--train-subset", "8", "--eval-subset", "8", "--batch-size", "4", "--threads", "1", "--out", dir.path]
+        let trained = try Self.runBinary(["train", "yinyang", "--wmean", "-0.5", "--epochs", "1"] + common)
+        #expect(trained.status == 0, "stderr: \(trained.stderr)")
+        let summary = try JSONDecoder().decode(TrainingSummary.self, from: Data(contentsOf: dir.appendingPathComponent("summary.json")))
+        #expect(summary.config.wmean == -0.5)
+        let observed = try Self.runBinary(["run", Self.networkExample, Self.inputExample, "--observe", "-1"])
+        #expect(observed.status != 0 && observed.stderr.contains("observe[0]: must lie in [0, tmax = 30.0], got -1.0"), "stderr: \(observed.stderr)")
+
+        let checkpoint = dir.appendingPathComponent("checkpoint.json")
+        var object = try JSONSerialization.jsonObject(with: Data(contentsOf: checkpoint)) as! [String: Any]
+        var optimizer = object["optimizer"] as! [String: Any]
+        optimizer["v"] = [Double]()
+        object["optimizer"] = optimizer
+        let damaged = try JSONSerialization.data(withJSONObject: object)
+        try damaged.write(to: checkpoint)
+        let resumed = try Self.runBinary(["train", "yinyang", "--wmean", "-0.5", "--epochs", "2", "--resume"] + common)
+        #expect(resumed.status == 1, "stderr: \(resumed.stderr)")
+        let n = (object["trainables"] as! [Any]).count  // two AdamW steps: 8 samples in batches of 4
+        #expect(resumed.stderr == "error: \(checkpoint.path): not a valid training checkpoint: optimizer.v: has 0 values, expected \(n) (2 steps taken, \(n) parameters)\n",
+                "stderr: \(resumed.stderr)")
+        #expect(try Data(contentsOf: checkpoint) == damaged)
     }
 
     /// `eventax table --train` trains a tagged variant's missing runs with its options and

@@ -43,11 +43,35 @@ public struct AdamW: Optimizer, Codable {
         self.lr = lr; self.b1 = b1; self.b2 = b2; self.eps = eps; self.weightDecay = weightDecay
     }
 
+    /// Checks the settings and the state (as read from a checkpoint) for `parameterCount`
+    /// parameters: lr and eps finite and > 0, b1 and b2 in [0, 1), weight decay finite and ≥ 0,
+    /// count ≥ 0, and the moments empty before the first step and `parameterCount` each after it
+    /// (second moments ≥ 0). Throws an error naming the field and the value.
+    public func validate(parameterCount: Int) throws {
+        for (field, value) in [("lr", lr), ("eps", eps)] where !(value.isFinite && value > 0) {
+            throw EventaxError.invalid(field: field, "must be a finite number > 0, got \(value)")
+        }
+        for (field, value) in [("b1", b1), ("b2", b2)] where !(value >= 0 && value < 1) {
+            throw EventaxError.invalid(field: field, "must be in [0, 1), got \(value)")
+        }
+        guard weightDecay.isFinite, weightDecay >= 0 else { throw EventaxError.invalid(field: "weightDecay", "must be a finite number ≥ 0, got \(weightDecay)") }
+        guard count >= 0 else { throw EventaxError.invalid(field: "count", "must be ≥ 0, got \(count)") }
+        let expected = count == 0 ? 0 : parameterCount
+        for (field, moments) in [("m", m), ("v", v)] where moments.count != expected {
+            throw EventaxError.invalid(field: field, "has \(moments.count) values, expected \(expected) (\(count) steps taken, \(parameterCount) parameters)")
+        }
+        if let k = v.firstIndex(where: { !($0 >= 0) }) { throw EventaxError.invalid(field: "v[\(k)]", "must be ≥ 0, got \(v[k])") }
+    }
+
+    /// Updates `params` in place. The moments are created at the first step; after it, `params`
+    /// and `grad` must keep their length (a checkpoint's optimizer is checked by ``validate(parameterCount:)``).
     public mutating func step(_ params: inout [Double], _ grad: [Double]) {
-        if m.count != params.count {
+        if m.isEmpty {
             m = [Double](repeating: 0, count: params.count)
             v = m
         }
+        precondition(m.count == params.count && v.count == params.count && grad.count == params.count,
+                     "AdamW.step: \(params.count) parameters and \(grad.count) gradient entries for \(m.count) moments")
         count += 1
         let c1 = 1 - Foundation.pow(b1, Double(count)), c2 = 1 - Foundation.pow(b2, Double(count))
         for k in params.indices {

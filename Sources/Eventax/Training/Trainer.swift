@@ -34,8 +34,10 @@ public struct EpochRecord: Codable, Sendable, Equatable {
 
 /// Everything needed to continue a run bitwise identically; written after every epoch.
 public struct TrainingCheckpoint: Codable, Sendable {
+    /// The format version this build writes and reads.
+    public static let currentVersion = 2
     /// Format version.
-    public var version = 2
+    public var version = TrainingCheckpoint.currentVersion
     /// The run's configuration.
     public var config: TrainingConfig
     /// Epochs completed.
@@ -57,11 +59,60 @@ public struct TrainingCheckpoint: Codable, Sendable {
 }
 
 extension TrainingCheckpoint {
-    /// Reads a checkpoint written by `eventax train`; errors name the path.
+    /// Reads a checkpoint written by `eventax train` and checks it with ``validate()``; errors name
+    /// the path and the offending field.
     public static func load(_ path: String) throws -> TrainingCheckpoint {
         guard let data = FileManager.default.contents(atPath: path) else { throw EventaxError.io(path: path, "not found or not readable") }
-        do { return try JSONDecoder().decode(TrainingCheckpoint.self, from: data) } catch {
+        let state: TrainingCheckpoint
+        do { state = try JSONDecoder().decode(TrainingCheckpoint.self, from: data) } catch {
+            throw EventaxError.io(path: path, "not a valid training checkpoint: \(describeDecodingError(error))")
+        }
+        do { try state.validate() } catch let error as EventaxError {
             throw EventaxError.io(path: path, "not a valid training checkpoint: \(error)")
+        }
+        return state
+    }
+
+    /// Checks that the checkpoint is one `eventax train` could have written: the current format
+    /// version; one history record per completed epoch, numbered from 1; the best epoch the first
+    /// one with the highest validation accuracy (0 with -1 before the first epoch); as many best
+    /// as current trainables; an optimizer whose settings are valid, whose learning rate is the
+    /// configuration's and whose moments are empty before its first step and one per trainable
+    /// after it. (Whether the trainables fit the configuration's network is checked when the
+    /// network is built.) Throws an error naming the field and the value.
+    public func validate() throws {
+        func invalid(_ field: String, _ message: String) -> EventaxError { .invalid(field: field, message) }
+        guard version == Self.currentVersion else {
+            throw invalid("version", "this build reads checkpoint version \(Self.currentVersion), got \(version)")
+        }
+        guard epochsDone >= 0 else { throw invalid("epochsDone", "must be ≥ 0, got \(epochsDone)") }
+        guard history.count == epochsDone else {
+            throw invalid("history", "has \(history.count) records, expected one per completed epoch (epochsDone = \(epochsDone))")
+        }
+        for (k, record) in history.enumerated() {
+            guard record.epoch == k + 1 else { throw invalid("history[\(k)].epoch", "expected \(k + 1), got \(record.epoch)") }
+            guard (0...1).contains(record.validationAccuracy) else {
+                throw invalid("history[\(k)].validationAccuracy", "must be in [0, 1], got \(record.validationAccuracy)")
+            }
+            guard record.seconds >= 0 else { throw invalid("history[\(k)].seconds", "must be ≥ 0, got \(record.seconds)") }
+        }
+        var best = 0, bestAccuracy = -1.0
+        for record in history where record.validationAccuracy > bestAccuracy { best = record.epoch; bestAccuracy = record.validationAccuracy }
+        guard bestEpoch == best else {
+            throw invalid("bestEpoch", "is \(bestEpoch), but the history's first epoch with the highest validation accuracy is \(best)")
+        }
+        guard bestValidationAccuracy == bestAccuracy else {
+            throw invalid("bestValidationAccuracy", "is \(bestValidationAccuracy), but epoch \(best) of the history has \(bestAccuracy)")
+        }
+        guard bestTrainables.count == trainables.count else {
+            throw invalid("bestTrainables", "has \(bestTrainables.count) values, trainables has \(trainables.count)")
+        }
+        guard wallSeconds >= 0 else { throw invalid("wallSeconds", "must be ≥ 0, got \(wallSeconds)") }
+        guard optimizer.lr == config.learningRate else {
+            throw invalid("optimizer.lr", "is \(optimizer.lr), but the configuration's learning rate is \(config.learningRate)")
+        }
+        do { try optimizer.validate(parameterCount: trainables.count) } catch EventaxError.invalid(let field, let message) {
+            throw invalid("optimizer.\(field)", message)
         }
     }
 
@@ -81,8 +132,8 @@ extension TrainingCheckpoint {
 
     func bestNetwork(layout: TrainableLayout) throws -> Network {
         let expected = layout.delayRange.upperBound
-        guard bestTrainables.count == expected, trainables.count == expected else {
-            throw EventaxError.invalid(field: "bestTrainables", "has \(bestTrainables.count) values, the configuration's network needs \(expected)")
+        for (field, values) in [("trainables", trainables), ("bestTrainables", bestTrainables)] where values.count != expected {
+            throw EventaxError.invalid(field: field, "has \(values.count) values, the configuration's network needs \(expected)")
         }
         return try layout.network(with: bestTrainables)
     }
