@@ -67,6 +67,9 @@ struct Table: ParsableCommand {
             }
             let variant = tag.map { "-\($0)" } ?? ""
             let modelList = models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            for model in modelList where !TrainingConfig.neuronModels.contains(model) {
+                throw CLIError(description: "--models: unknown model \"\(model)\" (known: \(TrainingConfig.neuronModels.joined(separator: ", ")))")
+            }
             let lossList = try losses.split(separator: ",").map { name -> LossKind in
                 guard let l = LossKind(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
                     throw CLIError(description: "--losses: unknown loss \"\(name)\" (known: ttfs, max, integral, exp-integral)")

@@ -423,7 +423,8 @@ import Testing
             (["--tag", "a b"], "--tag: must be a non-empty name without \"/\" or spaces, got \"a b\""),
             (["--train-options=--seed 3"], "--train-options: --seed is set by the table itself, got \"--seed 3\""),
             (["--train-options=--epochs=2"], "--train-options: --epochs is set by the table itself, got \"--epochs=2\""),
-            (["--train-options=--lr"], "--train-options: Missing value for '--lr <lr>'"),
+            (["--train-options=--lr"], "--train-options: The value '--neuron' is invalid for '--lr <lr>'"),  // the table appends --neuron
+            (["--models", "lif,foo"], "--models: unknown model \"foo\" (known: lif, qif, eif, izhikevich, multicompartment)"),
           ])
     func tableRejectsBadVariants(arguments: [String], message: String) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-table-\(UUID().uuidString)")
@@ -434,5 +435,22 @@ import Testing
         #expect(result.stderr.hasPrefix("error: "), "stderr: \(result.stderr)")
         #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.path))
+    }
+
+    /// A run's `summary.json` that does not decode stops `eventax table` with an error naming the
+    /// file and the JSON path of the bad value.
+    @Test(.enabled(if: CLITests.binary != nil,
+                   "the eventax executable was not found next to the test bundle; run `swift build` first — skipping the end-to-end test"))
+    func tableReportsABadSummary() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-table-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("yinyang-lif-ttfs-seed0")
+        try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
+        try #"{"test_accuracy": "high"}"#.write(to: run.appendingPathComponent("summary.json"), atomically: true, encoding: .utf8)
+        let result = try Self.runBinary(["table", "--runs", dir.path, "--seeds", "1", "--models", "lif", "--losses", "ttfs",
+                                         "--out", dir.appendingPathComponent("table.md").path])
+        #expect(result.status != 0)
+        #expect(result.stderr.hasPrefix("error: \(run.path)/summary.json: not a valid run summary: test_accuracy: expected Double"), "stderr: \(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("table.md").path))
     }
 }

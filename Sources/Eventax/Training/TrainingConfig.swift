@@ -141,6 +141,8 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// Training samples available (before ``trainSubset``).
     public var trainAvailable: Int { task == "mnist" ? 60_000 - validationSize : 5000 }
 
+    /// The neuron models of `--neuron` (the Yin-Yang and MNIST tasks).
+    public static let neuronModels = ["lif", "qif", "eif", "izhikevich", "multicompartment"]
     /// The learning rate in force.
     public var learningRate: Double { lr ?? ((loss == .ttfs || neuron == "lif") ? 0.005 : 0.03) }
     /// Whether AMOS is in force.
@@ -164,7 +166,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         if ttfsRegularizer != nil && loss != .ttfs { throw EventaxError.invalid(field: "--ttfs-regularizer", "applies to the ttfs loss only, got --loss \(loss.rawValue)") }
         if let n = evalSubset, n < 1 { throw EventaxError.invalid(field: "--eval-subset", "must be ≥ 1, got \(n)") }
         guard tmax.isFinite, tmax > 0 else { throw EventaxError.invalid(field: "--tmax", "must be a finite number > 0, got \(tmax)") }
-        guard ["lif", "qif", "eif", "izhikevich", "multicompartment"].contains(neuron) || task == "xor" else { throw EventaxError.invalid(field: "--neuron", "unknown model \"\(neuron)\" (known: lif, qif, eif, izhikevich, multicompartment)") }
+        guard Self.neuronModels.contains(neuron) || task == "xor" else { throw EventaxError.invalid(field: "--neuron", "unknown model \"\(neuron)\" (known: \(Self.neuronModels.joined(separator: ", ")))") }
         if let d = dendrites, d < 1 { throw EventaxError.invalid(field: "--dendrites", "must be ≥ 1, got \(d)") }
         guard epochs >= 1 else { throw EventaxError.invalid(field: "--epochs", "must be ≥ 1, got \(epochs)") }
         guard batchSize >= 1 else { throw EventaxError.invalid(field: "--batch-size", "must be ≥ 1, got \(batchSize)") }
