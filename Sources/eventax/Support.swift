@@ -88,3 +88,22 @@ func writeJSONLines<T: Encodable>(_ records: [T], to path: String, encoder: JSON
     let text = try records.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n"
     try writeAtomically(Data(text.utf8), to: path)
 }
+
+/// Takes an exclusive lock on the output folder `dir`, so that two training runs cannot write the
+/// same checkpoint and metrics at once (a second `--resume` of a running run, or two runs given
+/// the same `--out`). The lock is the kernel's `flock` on the folder itself: no lock file is left
+/// behind, and it is released when the returned descriptor is closed or the process ends, however
+/// it ends.
+func lockOutputFolder(_ dir: String) throws -> Int32 {
+    let fd = open(dir, O_RDONLY)
+    guard fd >= 0 else { throw CLIError(description: "\(dir): cannot open the output folder (errno \(errno))") }
+    if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+        let code = errno
+        close(fd)
+        if code == EWOULDBLOCK {
+            throw CLIError(description: "\(dir): another eventax process is training into this folder; wait for it to finish or choose another --out")
+        }
+        throw CLIError(description: "\(dir): cannot lock the output folder (errno \(code))")
+    }
+    return fd
+}

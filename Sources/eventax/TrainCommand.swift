@@ -142,6 +142,8 @@ func runTraining(_ c: TrainingConfig, options: CommonTrainOptions) throws {
     let dir = options.out ?? "runs/\(c.task)-\(c.neuron)-\(c.loss.rawValue)-seed\(c.seed)"
     let trainer = try Trainer(config: c, threads: options.threads)  // validates the options and loads the data
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let lock = try lockOutputFolder(dir)
+    defer { close(lock) }
     var state = trainer.initialCheckpoint()
     let ckptPath = dir + "/checkpoint.json"
     if options.resume {

@@ -68,6 +68,8 @@ struct TrainRegression: ParsableCommand {
 func runRegression(_ c: RegressionConfig, threads: Int, out dir: String) throws {
     setvbuf(stdout, nil, _IOLBF, 0)  // one line per epoch, also when redirected
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let lock = try lockOutputFolder(dir)
+    defer { close(lock) }
     let trainer = try RegressionTrainer(config: c, threads: threads)
     var state = try trainer.initialState()
     print(String(format: "initial  val mse %.4f  (%d train, %d validation, %d test samples; %d threads)",

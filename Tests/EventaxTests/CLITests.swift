@@ -372,6 +372,28 @@ import Testing
         #expect(try Data(contentsOf: checkpoint) == damaged)
     }
 
+    /// While another process holds the output folder, `eventax train` refuses to write into it
+    /// (and leaves its files alone); once the folder is free, the same command trains.
+    @Test(.enabled(if: CLITests.binary != nil,
+                   "the eventax executable was not found next to the test bundle; run `swift build` first — skipping the end-to-end test"))
+    func outputFolderIsLocked() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-lock-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let command = ["train", "yinyang", "--epochs", "1", "--hidden", "3", "--train-subset", "8", "--eval-subset", "8", "--threads", "1", "--out", dir.path]
+        let fd = open(dir.path, O_RDONLY)
+        #expect(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+        let refused = try Self.runBinary(command)
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "error: \(dir.path): another eventax process is training into this folder; wait for it to finish or choose another --out\n",
+                "stderr: \(refused.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+        close(fd)
+        let trained = try Self.runBinary(command)
+        #expect(trained.status == 0, "stderr: \(trained.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("summary.json").path))
+    }
+
     /// `eventax table --train` trains a tagged variant's missing runs with its options and
     /// tabulates them; read back with other options, the same runs are refused, not mixed in.
     @Test(.enabled(if: CLITests.binary != nil,
