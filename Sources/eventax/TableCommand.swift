@@ -144,7 +144,7 @@ struct Table: ParsableCommand {
             if !missing.isEmpty { md += "\nMissing runs (\(missing.count)): " + missing.map { "`\($0)`" }.joined(separator: ", ") + "\n" }
             if modelList.contains("multicompartment") { md += "\nMulti-compartment runs use 7 dendrites (the `--dendrites` default).\n" }
             let url = URL(fileURLWithPath: out)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try createOutputFolder(url.deletingLastPathComponent().path, option: "--out")  // (the runs it trained are already saved)
             try writeAtomically(Data(md.utf8), to: out)
             print(md)
         }

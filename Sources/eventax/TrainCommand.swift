@@ -141,7 +141,7 @@ func runTraining(_ c: TrainingConfig, options: CommonTrainOptions) throws {
     setvbuf(stdout, nil, _IOLBF, 0)  // one line per epoch, also when redirected
     let dir = options.out ?? "runs/\(c.task)-\(c.neuron)-\(c.loss.rawValue)-seed\(c.seed)"
     let trainer = try Trainer(config: c, threads: options.threads)  // validates the options and loads the data
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    try createOutputFolder(dir, option: "--out")
     let lock = try lockOutputFolder(dir)
     defer { close(lock) }
     var state = trainer.initialCheckpoint()

@@ -67,10 +67,10 @@ struct TrainRegression: ParsableCommand {
 /// Trains the regression network with a progress line per epoch, then writes the summary and the plot.
 func runRegression(_ c: RegressionConfig, threads: Int, out dir: String) throws {
     setvbuf(stdout, nil, _IOLBF, 0)  // one line per epoch, also when redirected
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let trainer = try RegressionTrainer(config: c, threads: threads)  // validates the options
+    try createOutputFolder(dir, option: "--out")
     let lock = try lockOutputFolder(dir)
     defer { close(lock) }
-    let trainer = try RegressionTrainer(config: c, threads: threads)
     var state = try trainer.initialState()
     print(String(format: "initial  val mse %.4f  (%d train, %d validation, %d test samples; %d threads)",
                  state.bestValidationMSE, trainer.train.count, trainer.validation.count, trainer.test.count, trainer.threads))

@@ -394,6 +394,24 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("summary.json").path))
     }
 
+    /// An `--out` that cannot be a folder is refused with the option, the path and the reason.
+    @Test(.enabled(if: CLITests.binary != nil,
+                   "the eventax executable was not found next to the test bundle; run `swift build` first — skipping the end-to-end test"))
+    func badOutputFolders() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-out-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("a-file").path
+        try "x".write(toFile: file, atomically: true, encoding: .utf8)
+        let small = ["--epochs", "1", "--hidden", "3", "--train-subset", "8", "--eval-subset", "8", "--threads", "1"]
+        for (command, message) in [(["train", "yinyang"] + small + ["--out", file], "error: --out: \(file) exists and is not a folder\n"),
+                                   (["train", "yinyang"] + small + ["--out", file + "/run"], "error: --out: cannot create the folder \(file)/run: Not a directory\n"),
+                                   (["train", "regression", "--epochs", "1", "--out", file], "error: --out: \(file) exists and is not a folder\n")] {
+            let result = try Self.runBinary(command)
+            #expect(result.status == 1 && result.stderr == message, "\(command): \(result.stderr)")
+        }
+    }
+
     /// `eventax table --train` trains a tagged variant's missing runs with its options and
     /// tabulates them; read back with other options, the same runs are refused, not mixed in.
     @Test(.enabled(if: CLITests.binary != nil,
