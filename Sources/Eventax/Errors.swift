@@ -1,3 +1,5 @@
+import Foundation
+
 /// Errors thrown by Eventax. Each names the offending field and value.
 public enum EventaxError: Error, CustomStringConvertible, Equatable {
     /// A field of a network, input, cotangent or option is invalid.
@@ -42,4 +44,16 @@ public func describeDecodingError(_ error: Error) -> String {
     @unknown default:
         return "\(error)"
     }
+}
+
+/// The system's reason for a failed file operation (`Not a directory`, `No space left on device`)
+/// when Foundation's error carries one, otherwise the error's description.
+public func systemReason(_ error: Error) -> String {
+    let ns = error as NSError
+    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? Error {
+        let u = underlying as NSError
+        if u.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(u.code))) }
+    }
+    if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+    return ns.localizedDescription
 }

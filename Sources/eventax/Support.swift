@@ -89,17 +89,6 @@ func writeJSONLines<T: Encodable>(_ records: [T], to path: String, encoder: JSON
     try writeAtomically(Data(text.utf8), to: path)
 }
 
-/// The system's reason for a failed file operation (`Not a directory`), or the error's description.
-func systemReason(_ error: Error) -> String {
-    let ns = error as NSError
-    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? Error {
-        let u = underlying as NSError
-        if u.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(u.code))) }
-    }
-    if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
-    return ns.localizedDescription
-}
-
 /// Creates the folder `dir` and its parents unless it exists; errors name `option`, the path and
 /// the system's reason (a path that exists as a file, a parent that is not a folder).
 func createOutputFolder(_ dir: String, option: String) throws {

@@ -424,6 +424,22 @@ import Foundation
         ("mistyped history entry", { o in var h = o["history"] as! [[String: Any]]; h[1]["seconds"] = NSNull(); o["history"] = h }, "history[1].seconds: expected Double, got null"),
     ]
 
+    @Test("A failed atomic write names the path and the system's reason, and leaves no temporary file")
+    func failedWriteNamesTheReason() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-write-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        let path = dir.appendingPathComponent("checkpoint.json").path
+        #expect(throws: EventaxError.io(path: path, "could not write: No such file or directory")) { try writeAtomically(Data("{}".utf8), to: path) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try writeAtomically(Data("{}".utf8), to: path)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["checkpoint.json"])
+        let folder = dir.appendingPathComponent("a-folder")  // the rename onto a non-empty folder fails
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("inside"), withIntermediateDirectories: true)
+        #expect(throws: EventaxError.io(path: folder.path, "could not replace the file: Is a directory")) { try writeAtomically(Data("{}".utf8), to: folder.path) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["a-folder", "checkpoint.json"])
+    }
+
     @Test("A checkpoint that `eventax train` could not have written is refused with an error naming the file, the field and the value",
           arguments: corruptions.indices)
     func corruptCheckpointsAreRefused(case index: Int) throws {

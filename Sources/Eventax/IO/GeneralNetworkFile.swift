@@ -775,12 +775,7 @@ extension NetworkFile {
 
     /// Writes `network` as a general-format file (see ``generalJSON(_:)``), atomically.
     public static func write(_ network: Network, to path: String) throws {
-        let text = try generalJSON(network).serialized() + "\n"
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw EventaxError.io(path: path, "could not write: \(error.localizedDescription)")
-        }
+        try writeAtomically(Data((try generalJSON(network).serialized() + "\n").utf8), to: path)
     }
 
     static func populationJSON(_ network: Network, _ pop: Population, field: String) throws -> JSONValue {

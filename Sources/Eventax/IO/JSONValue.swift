@@ -210,7 +210,7 @@ func readFileBytes(_ path: String) throws -> [UInt8] {
     do {
         return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     } catch {
-        throw EventaxError.io(path: path, "cannot read the file: \(error.localizedDescription)")
+        throw EventaxError.io(path: path, "cannot read the file: \(systemReason(error))")
     }
 }
 

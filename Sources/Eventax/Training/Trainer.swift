@@ -294,11 +294,15 @@ public func writeAtomically(_ data: Data, to path: String) throws {
     let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
     do {
         try data.write(to: tmp)
-        if rename(tmp.path, url.path) != 0 { throw EventaxError.io(path: path, "rename failed (errno \(errno))") }
+        if rename(tmp.path, url.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(tmp.path)
+            throw EventaxError.io(path: path, "could not replace the file: \(reason)")
+        }
     } catch let e as EventaxError {
         throw e
     } catch {
-        throw EventaxError.io(path: path, "could not write: \(error.localizedDescription)")
+        throw EventaxError.io(path: path, "could not write: \(systemReason(error))")
     }
 }
 
