@@ -52,8 +52,13 @@ public func systemReason(_ error: Error) -> String {
     let ns = error as NSError
     if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? Error {
         let u = underlying as NSError
-        if u.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(u.code))) }
+        if u.domain == NSPOSIXErrorDomain { return systemReason(code: Int32(u.code)) }
     }
-    if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+    if ns.domain == NSPOSIXErrorDomain { return systemReason(code: Int32(ns.code)) }
     return ns.localizedDescription
+}
+
+/// The system's text for the error number `code` (an `errno` value), e.g. `No such file or directory`.
+public func systemReason(code: Int32) -> String {
+    String(cString: strerror(code))
 }

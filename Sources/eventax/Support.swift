@@ -109,14 +109,14 @@ func createOutputFolder(_ dir: String, option: String) throws {
 /// it ends.
 func lockOutputFolder(_ dir: String) throws -> Int32 {
     let fd = open(dir, O_RDONLY)
-    guard fd >= 0 else { throw CLIError(description: "\(dir): cannot open the output folder: \(String(cString: strerror(errno)))") }
+    guard fd >= 0 else { throw CLIError(description: "\(dir): cannot open the output folder: \(systemReason(code: errno))") }
     if flock(fd, LOCK_EX | LOCK_NB) != 0 {
         let code = errno
         close(fd)
         if code == EWOULDBLOCK {
             throw CLIError(description: "\(dir): another eventax process is training into this folder; wait for it to finish or choose another --out")
         }
-        throw CLIError(description: "\(dir): cannot lock the output folder: \(String(cString: strerror(code)))")
+        throw CLIError(description: "\(dir): cannot lock the output folder: \(systemReason(code: code))")
     }
     return fd
 }

@@ -295,7 +295,7 @@ public func writeAtomically(_ data: Data, to path: String) throws {
     do {
         try data.write(to: tmp)
         if rename(tmp.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
+            let reason = systemReason(code: errno)
             unlink(tmp.path)
             throw EventaxError.io(path: path, "could not replace the file: \(reason)")
         }
