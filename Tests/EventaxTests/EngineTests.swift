@@ -100,6 +100,70 @@ struct ClosedFormLIF {
         }
     }
 
+    @Test("LIF spike-time gradients (weights, biases, input times) match central differences of the closed-form oracle")
+    func closedFormOracleGradients() throws {
+        var rng = TestRNG(1)
+        let sizes = [5, 3]
+        let weights = [rng.matrix(3, 5, 0.5, 4), rng.matrix(5, 3, 0.5, 3)]
+        let bias = sizes.map { (0..<$0).map { _ in rng.uniform(0.6, 1.4) } }
+        let inputs = rng.spikeTimes(channels: 3, perChannel: 3, 0, 25)
+        let tmax = 40.0
+        let oracle = ClosedFormLIF(tmem: 20, tsyn: 5, thresh: 1, vreset: 0)
+        let layers = sizes.enumerated().map { PopulationSpec(LIF(), count: $0.element, parameters: ["ic": bias[$0.offset]]) }
+        let net = try Network.layered(inputCount: 3, layers: layers, weights: weights, tmax: tmax,
+                                      solver: SolverConfig(tableau: .tsit5, dt: 0.01, adaptive: AdaptiveConfig(rtol: 1e-12, atol: 1e-12)))
+        let sim = Simulator(network: net)
+        let r = try sim.run(inputs)
+        let cot = r.spikes.map { $0.map { _ in rng.uniform(-1, 1) } }
+        let g = try sim.gradient(Cotangent(spikes: cot))
+        let base = oracle.simulate(inputs: inputs, weights: weights, bias: bias, tmax: tmax)
+        #expect(base.map(\.count) == r.spikes.map(\.count))
+        // L = Σ cot·t over every spike; its central difference on the oracle (spike times found by
+        // bisection to rounding, so a step of 1e-5 leaves differences accurate to ~1e-9).
+        func loss(_ w: [[[Double]]], _ b: [[Double]], _ x: [[Double]]) -> Double? {
+            let s = oracle.simulate(inputs: x, weights: w, bias: b, tmax: tmax)
+            guard s.map(\.count) == base.map(\.count) else { return nil }
+            return zip(s, cot).reduce(0) { acc, pair in acc + zip(pair.0, pair.1).reduce(0) { $0 + $1.0 * $1.1 } }
+        }
+        let h = 1e-5
+        var checked = 0
+        func check(_ name: String, _ engine: Double, _ plus: Double?, _ minus: Double?) {
+            guard let plus, let minus else { Issue.record("\(name): a step of \(h) changes the spike counts"); return }
+            let fd = (plus - minus) / (2 * h)
+            #expect(abs(engine - fd) <= 1e-7 * max(1, abs(fd)), "\(name): engine \(engine), closed form \(fd)")
+            checked += 1
+        }
+        var synapse = 0
+        for l in weights.indices {
+            for pre in weights[l].indices {
+                for post in weights[l][pre].indices {
+                    var wp = weights, wm = weights
+                    wp[l][pre][post] += h; wm[l][pre][post] -= h
+                    check("w[\(l)][\(pre)][\(post)]", g.weights[synapse], loss(wp, bias, inputs), loss(wm, bias, inputs))
+                    synapse += 1
+                }
+            }
+        }
+        var neuron = 0
+        for l in bias.indices {
+            for k in bias[l].indices {
+                var bp = bias, bm = bias
+                bp[l][k] += h; bm[l][k] -= h
+                let slot = net.learnableOffset[neuron] + net.learnableNames(ofNeuron: neuron).firstIndex(of: "ic")!
+                check("ic[\(l)][\(k)]", g.parameters[slot], loss(weights, bp, inputs), loss(weights, bm, inputs))
+                neuron += 1
+            }
+        }
+        for c in inputs.indices {
+            for j in inputs[c].indices {
+                var xp = inputs, xm = inputs
+                xp[c][j] += h; xm[c][j] -= h
+                check("input[\(c)][\(j)]", g.inputs[c][j], loss(weights, bias, xp), loss(weights, bias, xm))
+            }
+        }
+        #expect(checked == 30 + 8 + 9)
+    }
+
     @Test("Two neurons crossing threshold inside one step spike in true time order")
     func crossingsInOneStep() throws {
         // Two LIF neurons with different constant drives cross inside the same long Euler step;
