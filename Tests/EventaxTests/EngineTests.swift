@@ -164,6 +164,41 @@ struct ClosedFormLIF {
         #expect(checked == 30 + 8 + 9)
     }
 
+    @Test("QIF (phase form) with a constant bias spikes as the closed form of tmem·dV/dt = V² − V + ic predicts; so do the derivatives w.r.t. ic and tmem")
+    func qifClosedForm() throws {
+        // With V = π·tan(π(φ − ½)) the phase equation is tmem·dV/dt = V² − V + ic. For ic > ¼ and
+        // ω = √(ic − ¼): V − ½ = ω·tan(ω(t − t1)/tmem + π/2); from V(0) = 0 the first spike (V → ∞)
+        // comes at t1 = tmem·(π/2 + atan(1/(2ω)))/ω, and after each reset (φ = 0, V = −∞) the next
+        // one π·tmem/ω later.
+        let tmem = 20.0, ic = 1.25, tmax = 200.0
+        let omega = (ic - 0.25).squareRoot()
+        let f = (Double.pi / 2 + atan(1 / (2 * omega))) / omega
+        let period = Double.pi / omega
+        let expected = (0..<3).map { tmem * (f + Double($0) * period) }
+        // d/dω, then dω/dic = 1/(2ω); every spike time is proportional to tmem.
+        let df = -2 / (omega * (4 * omega * omega + 1)) - (Double.pi / 2 + atan(1 / (2 * omega))) / (omega * omega)
+        let dPeriod = -Double.pi / (omega * omega)
+        let dIc = (0..<3).map { tmem * (df + Double($0) * dPeriod) / (2 * omega) }
+        let dTmem = expected.map { $0 / tmem }
+
+        let pop = PopulationSpec(QIF(), count: 1, parameters: ["tmem": [tmem], "ic": [ic]], learnable: ["ic", "tmem"])
+        let net = try Network.layered(inputCount: 1, layers: [pop], weights: [[[0]]], tmax: tmax,
+                                      solver: SolverConfig(tableau: .tsit5, dt: 0.01, adaptive: AdaptiveConfig(rtol: 1e-12, atol: 1e-12)))
+        let sim = Simulator(network: net)
+        let r = try sim.run([[]])
+        try #require(r.spikes[0].count == 3, "spikes \(r.spikes[0]), expected \(expected)")
+        for k in 0..<3 { #expect(abs(r.spikes[0][k] - expected[k]) < 1e-8, "spike \(k): \(r.spikes[0][k]) vs \(expected[k])") }
+        let names = net.learnableNames(ofNeuron: 0)
+        for k in 0..<3 {
+            var cot = [[Double]](repeating: [0, 0, 0], count: 1)
+            cot[0][k] = 1
+            let g = try sim.gradient(Cotangent(spikes: cot))
+            let gIc = g.parameters[names.firstIndex(of: "ic")!], gTmem = g.parameters[names.firstIndex(of: "tmem")!]
+            #expect(abs(gIc - dIc[k]) < 1e-7 * abs(dIc[k]), "dt\(k)/dic: \(gIc) vs \(dIc[k])")
+            #expect(abs(gTmem - dTmem[k]) < 1e-7 * abs(dTmem[k]), "dt\(k)/dtmem: \(gTmem) vs \(dTmem[k])")
+        }
+    }
+
     @Test("Two neurons crossing threshold inside one step spike in true time order")
     func crossingsInOneStep() throws {
         // Two LIF neurons with different constant drives cross inside the same long Euler step;

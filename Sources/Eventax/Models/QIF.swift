@@ -6,6 +6,9 @@
 ///     di/dt = −i / tsyn
 ///     spike at φ = 1, reset to φ = vreset (0), initial φ = ½;  input spike: i ← i + w
 ///     observables: V = π·tan(π(φ − ½)) and i
+///
+/// In V this is tmem·dV/dt = V² − V + i + ic, with a spike at V = +∞ and the reset to V = −∞
+/// (for the default vreset 0); `EngineTests.qifClosedForm` checks the spike times against that form.
 public struct QIF: NeuronModel {
     /// A QIF model.
     public init() {}
