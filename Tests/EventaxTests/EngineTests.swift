@@ -263,6 +263,25 @@ struct ClosedFormLIF {
         #expect(b.spikes.allSatisfy { $0.isEmpty })
     }
 
+    @Test("A constant-step run that must exceed maxSteps is refused at once, naming tmax, dt and maxSteps; adaptive and TTFS runs still start")
+    func hopelessStepCountsAreRefused() throws {
+        let tiny = try smallNetwork({ PopulationSpec(LIF(), count: $0) }, solver: SolverConfig(tableau: .rk4, dt: 1e-7), seed: 1, wLo: 1, wHi: 2)
+        let sim = Simulator(network: tiny)
+        do {
+            _ = try sim.run([[1], [2], [3]], readout: ReadoutRequest(observationTimes: [10]))
+            Issue.record("a run of 6 × 4e8 constant steps should be refused")  // (the in-run check would say "more than … solver steps")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains("tmax / dt = 40.0 / 1e-07") && message.contains("maxSteps = 50000000"), "\(message)")
+        }
+        // The same limit still holds during a run: a small maxSteps stops a TTFS run, which the
+        // up-front check leaves alone (it may end early).
+        sim.maxSteps = 1000
+        #expect(throws: EventaxError.self) { _ = try sim.run([[1], [2], [3]], readout: .ttfs) }
+        let ok = try smallNetwork({ PopulationSpec(LIF(), count: $0) }, solver: SolverConfig(tableau: .rk4, dt: 0.05), seed: 1, wLo: 1, wHi: 2)
+        #expect(try Simulator(network: ok).run([[1], [2], [3]], readout: ReadoutRequest(observationTimes: [10])).stepCount > 0)
+    }
+
     @Test("Bad input gives a thrown error that names the field")
     func badInput() throws {
         let net = try smallNetwork({ PopulationSpec(LIF(), count: $0) }, solver: SolverConfig(), seed: 1, wLo: 1, wHi: 2)

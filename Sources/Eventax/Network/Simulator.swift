@@ -184,9 +184,17 @@ public final class Simulator {
         for (k, t) in readout.observationTimes.enumerated() where !(t >= 0 && t <= network.tmax) {
             throw EventaxError.invalid(field: "observe[\(k)]", "must lie in [0, tmax = \(network.tmax)], got \(t)")
         }
+        let net = network
+        if net.solver.adaptive == nil && !readout.stopAfterFirstOutputSpikes {
+            // Every neuron is integrated to tmax in constant steps (more when events restart the
+            // grid): refuse at once a run that is certain to exceed maxSteps.
+            let perNeuron = net.tmax / net.solver.dt, total = perNeuron * Double(net.neuronCount)
+            if total > Double(maxSteps) {
+                throw EventaxError.integration("tmax / dt = \(net.tmax) / \(net.solver.dt) = \(perNeuron) constant steps per neuron (\(total) for \(net.neuronCount) neuron\(net.neuronCount == 1 ? "" : "s")) exceed maxSteps = \(maxSteps); use a larger solver.dt, a smaller tmax or adaptive steps")
+            }
+        }
         hasRun = false
         lastRequest = readout
-        let net = network
         let ahead = simulatesInputDrivenAhead && !net.inputDriven.isEmpty && !readout.stopAfterFirstOutputSpikes
         let nOut = net.outputs.count
         queue = Heap()
