@@ -262,6 +262,19 @@ import Testing
         return nil
     }()
 
+    /// The condition of the end-to-end tests: they run the built `eventax` executable.
+    static let needsBinary: ConditionTrait = .enabled(
+        if: CLITests.binary != nil,
+        "the eventax executable was not found next to the test bundle; run `swift build` first — skipping the end-to-end test")
+
+    /// Asserts that a run of the executable failed with an error message containing `message`.
+    static func expectRefused(_ result: (status: Int32, stdout: String, stderr: String), _ message: String,
+                              sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(result.status != 0, sourceLocation: sourceLocation)
+        #expect(result.stderr.hasPrefix("error: "), "stderr: \(result.stderr)", sourceLocation: sourceLocation)
+        #expect(result.stderr.contains(message), "stderr: \(result.stderr)", sourceLocation: sourceLocation)
+    }
+
     static func runBinary(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = binary!
@@ -276,10 +289,9 @@ import Testing
         return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
-    @Test(.enabled(if: CLITests.binary != nil,
-                   "the eventax executable was not found next to the test bundle; run `swift build` first — skipping the end-to-end test"))
+    @Test(CLITests.needsBinary)
     func binaryRunsAndReportsBadFiles() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-cli-\(UUID().uuidString)")
+        let dir = temporaryFolder("eventax-cli")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
 
@@ -308,8 +320,7 @@ import Testing
 
     /// Bad training options (and a missing MNIST directory) stop `eventax train` before any work: a non-zero exit, one
     /// `error:` line naming the option and the value, and no output folder.
-    @Test(.enabled(if: CLITests.binary != nil,
-                   "the eventax executable was not found next to the test bundle; run `swift build` first — skipping the end-to-end test"),
+    @Test(CLITests.needsBinary,
           arguments: [
             (["yinyang", "--fan-in", "cubic"], "--fan-in: unknown scaling \"cubic\""),
             (["yinyang", "--delays=-1"], "--delays: must be a finite number ≥ 0, got -1.0"),
@@ -332,22 +343,19 @@ import Testing
             (["yinyang", "--neuron", "multicompartment", "--param", "tsyn=2"], "--param: sets parameters of the lif, qif, eif and izhikevich layers only"),
           ])
     func trainRejectsBadOptions(arguments: [String], message: String) throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-cli-\(UUID().uuidString)")
+        let dir = temporaryFolder("eventax-cli")
         defer { try? FileManager.default.removeItem(at: dir) }
         let result = try Self.runBinary(["train"] + arguments + ["--epochs", "1", "--train-subset", "4", "--eval-subset", "4", "--out", dir.path])
-        #expect(result.status != 0)
-        #expect(result.stderr.hasPrefix("error: "), "stderr: \(result.stderr)")
-        #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
+        Self.expectRefused(result, message)
         #expect(!FileManager.default.fileExists(atPath: dir.path))
     }
 
     /// Numeric options take negative values after a space (`--wmean -0.5`), as after `=`; a
     /// `--resume` from a damaged checkpoint stops with an error naming the field and leaves the
     /// checkpoint as it was.
-    @Test(.enabled(if: CLITests.binary != nil,
-                   "the eventax executable was not found next to the test bundle; run `swift build` first — skipping the end-to-end test"))
+    @Test(CLITests.needsBinary)
     func negativeValuesAndDamagedCheckpoints() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-cli-\(UUID().uuidString)")
+        let dir = temporaryFolder("eventax-cli")
         defer { try? FileManager.default.removeItem(at: dir) }
         let common = ["--hidden", "3", "--train-subset", "8", "--eval-subset", "8", "--batch-size", "4", "--threads", "1", "--out", dir.path]
         let trained = try Self.runBinary(["train", "yinyang", "--wmean", "-0.5", "--epochs", "1"] + common)
@@ -374,10 +382,9 @@ import Testing
 
     /// While another process holds the output folder, `eventax train` refuses to write into it
     /// (and leaves its files alone); once the folder is free, the same command trains.
-    @Test(.enabled(if: CLITests.binary != nil,
-                   "the eventax executable was not found next to the test bundle; run `swift build` first — skipping the end-to-end test"))
+    @Test(CLITests.needsBinary)
     func outputFolderIsLocked() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-lock-\(UUID().uuidString)")
+        let dir = temporaryFolder("eventax-lock")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let command = ["train", "yinyang", "--epochs", "1", "--hidden", "3", "--train-subset", "8", "--eval-subset", "8", "--threads", "1", "--out", dir.path]
@@ -395,10 +402,9 @@ import Testing
     }
 
     /// An `--out` that cannot be a folder is refused with the option, the path and the reason.
-    @Test(.enabled(if: CLITests.binary != nil,
-                   "the eventax executable was not found next to the test bundle; run `swift build` first — skipping the end-to-end test"))
+    @Test(CLITests.needsBinary)
     func badOutputFolders() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-out-\(UUID().uuidString)")
+        let dir = temporaryFolder("eventax-out")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("a-file").path
@@ -414,10 +420,9 @@ import Testing
 
     /// `eventax table --train` trains a tagged variant's missing runs with its options and
     /// tabulates them; read back with other options, the same runs are refused, not mixed in.
-    @Test(.enabled(if: CLITests.binary != nil,
-                   "the eventax executable was not found next to the test bundle; run `swift build` first — skipping the end-to-end test"))
+    @Test(CLITests.needsBinary)
     func tableTrainsAndChecksAVariant() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-table-\(UUID().uuidString)")
+        let dir = temporaryFolder("eventax-table")
         defer { try? FileManager.default.removeItem(at: dir) }
         let runs = dir.appendingPathComponent("runs").path, out = dir.appendingPathComponent("table.md").path
         let common = ["table", "--runs", runs, "--seeds", "1", "--epochs", "1", "--models", "lif", "--losses", "exp-integral", "--tag", "tiny", "--out", out]
@@ -456,8 +461,7 @@ import Testing
 
     /// A bad `--tag`, or a `--train-options` that sets what the table sets itself, is refused
     /// before anything is read or trained, with an error naming the option and the value.
-    @Test(.enabled(if: CLITests.binary != nil,
-                   "the eventax executable was not found next to the test bundle; run `swift build` first — skipping the end-to-end test"),
+    @Test(CLITests.needsBinary,
           arguments: [
             (["--tag", "a/b"], "--tag: must be a non-empty name without \"/\" or spaces, got \"a/b\""),
             (["--tag", "a b"], "--tag: must be a non-empty name without \"/\" or spaces, got \"a b\""),
@@ -467,22 +471,19 @@ import Testing
             (["--models", "lif,foo"], "--models: unknown model \"foo\" (known: lif, qif, eif, izhikevich, multicompartment)"),
           ])
     func tableRejectsBadVariants(arguments: [String], message: String) throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-table-\(UUID().uuidString)")
+        let dir = temporaryFolder("eventax-table")
         defer { try? FileManager.default.removeItem(at: dir) }
         let result = try Self.runBinary(["table", "--train", "--runs", dir.appendingPathComponent("runs").path, "--seeds", "1", "--models", "lif",
                                          "--losses", "ttfs", "--out", dir.appendingPathComponent("table.md").path] + arguments)
-        #expect(result.status != 0)
-        #expect(result.stderr.hasPrefix("error: "), "stderr: \(result.stderr)")
-        #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
+        Self.expectRefused(result, message)
         #expect(!FileManager.default.fileExists(atPath: dir.path))
     }
 
     /// A run's `summary.json` that does not decode stops `eventax table` with an error naming the
     /// file and the JSON path of the bad value.
-    @Test(.enabled(if: CLITests.binary != nil,
-                   "the eventax executable was not found next to the test bundle; run `swift build` first — skipping the end-to-end test"))
+    @Test(CLITests.needsBinary)
     func tableReportsABadSummary() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-table-\(UUID().uuidString)")
+        let dir = temporaryFolder("eventax-table")
         defer { try? FileManager.default.removeItem(at: dir) }
         let run = dir.appendingPathComponent("yinyang-lif-ttfs-seed0")
         try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)

@@ -67,7 +67,7 @@ private enum Expected {
 private struct TempDir {
     let url: URL
     init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-mnist-\(UUID().uuidString)")
+        url = temporaryFolder("eventax-mnist")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
     var path: String { url.path }

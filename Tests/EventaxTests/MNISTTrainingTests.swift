@@ -36,7 +36,7 @@ private func writeToyMNIST(to dir: URL, train: Int, test: Int) throws {
 @Suite struct MNISTTrainingTests {
     @Test("MNIST task: 784-H-10 LIF with exp-integral readout learns a toy IDX data set")
     func learnsToy() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-mnist-\(UUID().uuidString)")
+        let dir = temporaryFolder("eventax-mnist")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         try writeToyMNIST(to: dir, train: 180, test: 45)
@@ -58,7 +58,7 @@ private func writeToyMNIST(to dir: URL, train: Int, test: Int) throws {
     @Test(.enabled(if: CLITests.binary != nil, "the eventax executable was not found next to the test bundle; run `swift build` first"))
     func resumeFromMovedData() throws {
         // `--resume` continues with more epochs from a moved data directory, and refuses other options.
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-resume-\(UUID().uuidString)")
+        let root = temporaryFolder("eventax-resume")
         let data = root.appendingPathComponent("data"), moved = root.appendingPathComponent("moved"), out = root.appendingPathComponent("run")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }

@@ -327,7 +327,7 @@ import Testing
                               synapses: synapses, outputs: [4, 1], tmax: 10, solver: SolverConfig(tableau: .midpoint, dt: 0.02))
         let trained = try net.withWeights(net.weights.map { $0 * 1.25 + 0.001 }, parameters: net.parameters.map { $0 == 0 ? 0 : $0 * 1.0001 })
 
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-netfmt-\(UUID().uuidString)")
+        let dir = temporaryFolder("eventax-netfmt")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("trained.json").path
@@ -627,7 +627,7 @@ import Testing
 
     @Test(.enabled(if: CLITests.binary != nil, "the eventax executable was not found next to the test bundle; run `swift build` first"))
     func eventaxRunReadsGeneralFiles() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-netfmt-cli-\(UUID().uuidString)")
+        let dir = temporaryFolder("eventax-netfmt-cli")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let network = dir.appendingPathComponent("net.json"), input = dir.appendingPathComponent("in.json")

@@ -107,3 +107,8 @@ func finiteDifferenceCheck(_ net: Network, input: [[Double]], readout: ReadoutRe
     }
     return report
 }
+
+/// A fresh path in the temporary folder, `prefix` plus a UUID (not created).
+func temporaryFolder(_ prefix: String) -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+}
