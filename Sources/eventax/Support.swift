@@ -120,3 +120,15 @@ func lockOutputFolder(_ dir: String) throws -> Int32 {
     }
     return fd
 }
+
+/// This process's peak resident memory so far, in MiB (`getrusage`).
+func peakResidentMebibytes() -> Double {
+    var usage = rusage()
+    #if os(Linux)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024  // KiB on Linux
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    return Double(usage.ru_maxrss) / (1024 * 1024)  // bytes on macOS
+    #endif
+}

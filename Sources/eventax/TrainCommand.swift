@@ -173,12 +173,13 @@ func runTraining(_ c: TrainingConfig, options: CommonTrainOptions) throws {
         }.joined(separator: "\n") + "\n"
         try writeAtomically(Data(csv.utf8), to: dir + "/metrics.csv")
     }
-    let summary = try trainer.summary(state)
+    var summary = try trainer.summary(state)
+    summary.peak_rss_mib = peakResidentMebibytes()
     let pretty = JSONEncoder()
     pretty.outputFormatting = [.prettyPrinted, .sortedKeys]
     try writeAtomically(pretty.encode(summary), to: dir + "/summary.json")
     let t = summary.test
-    print(String(format: "test accuracy %.2f%% at best-validation epoch %d; max firing %.2f, dead neurons %d, fire count %.2f%@; %.1f s; wrote %@/summary.json",
+    print(String(format: "test accuracy %.2f%% at best-validation epoch %d; max firing %.2f, dead neurons %d, fire count %.2f%@; %.1f s; peak memory %.0f MiB; wrote %@/summary.json",
                  100 * summary.test_accuracy, summary.best_epoch, t.maxFiring, t.deadNeurons, t.fireCount,
-                 t.meanTTFS.map { String(format: ", mean TTFS %.2f ms", $0) } ?? "", summary.wall_seconds, dir))
+                 t.meanTTFS.map { String(format: ", mean TTFS %.2f ms", $0) } ?? "", summary.wall_seconds, summary.peak_rss_mib ?? 0, dir))
 }

@@ -362,6 +362,9 @@ import Testing
         #expect(trained.status == 0, "stderr: \(trained.stderr)")
         let summary = try JSONDecoder().decode(TrainingSummary.self, from: Data(contentsOf: dir.appendingPathComponent("summary.json")))
         #expect(summary.config.wmean == -0.5)
+        let peak = try #require(summary.peak_rss_mib, "summary.json should record the peak memory")
+        #expect(peak > 1 && peak < 24 * 1024, "peak memory \(peak) MiB")
+        #expect(trained.stdout.contains("peak memory \(String(format: "%.0f", peak)) MiB"), "stdout: \(trained.stdout)")
         let observed = try Self.runBinary(["run", Self.networkExample, Self.inputExample, "--observe", "-1"])
         #expect(observed.status != 0 && observed.stderr.contains("observe[0]: must lie in [0, tmax = 30.0], got -1.0"), "stderr: \(observed.stderr)")
 

@@ -157,6 +157,9 @@ public struct TrainingSummary: Codable, Sendable {
     public var config: TrainingConfig
     /// Threads used.
     public var threads: Int
+    /// Peak resident memory of the process that wrote the summary, in MiB (for a resumed run,
+    /// of its last part); absent in summaries written before it was recorded.
+    public var peak_rss_mib: Double? = nil
 }
 
 /// Trains classifiers (Yin-Yang, MNIST): seeded shuffling, parallel minibatches, global-norm
