@@ -163,13 +163,14 @@ func runTraining(_ c: TrainingConfig, options: CommonTrainOptions) throws {
         state = try trainer.epoch(state, progress: epochProgress(epoch: state.epochsDone + 1, of: c.epochs))
         clearEpochProgress()
         let r = state.history.last!
-        print(String(format: "epoch %3d  loss %.4f  train %.2f%%  val loss %.4f  val %.2f%%  best %.2f%% (epoch %d)  %.1fs",
+        print(String(format: "epoch %3d  loss %.4f  train %.2f%%  val loss %.4f  val %.2f%%  best %.2f%% (epoch %d)  %.1fs%@",
                      r.epoch, r.trainLoss, 100 * r.trainAccuracy, r.validationLoss, 100 * r.validationAccuracy,
-                     100 * state.bestValidationAccuracy, state.bestEpoch, r.seconds))
+                     100 * state.bestValidationAccuracy, state.bestEpoch, r.seconds,
+                     r.trainSeconds.map { String(format: " (training %.0f samples/s)", Double(trainer.data.train.count) / max($0, 1e-9)) } ?? ""))
         try writeAtomically(encoder.encode(state), to: ckptPath)
         try writeJSONLines(state.history, to: dir + "/metrics.jsonl", encoder: encoder)
-        let csv = "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds\n" + state.history.map {
-            "\($0.epoch),\($0.trainLoss),\($0.trainAccuracy),\($0.validationLoss),\($0.validationAccuracy),\($0.seconds)"
+        let csv = "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds,train_seconds\n" + state.history.map {
+            "\($0.epoch),\($0.trainLoss),\($0.trainAccuracy),\($0.validationLoss),\($0.validationAccuracy),\($0.seconds),\($0.trainSeconds.map { "\($0)" } ?? "")"
         }.joined(separator: "\n") + "\n"
         try writeAtomically(Data(csv.utf8), to: dir + "/metrics.csv")
     }

@@ -34,6 +34,8 @@ import Foundation
         ("config missing", { o in o["config"] = nil }, "config: missing"),
         ("mistyped field", { o in var c = o["config"] as! [String: Any]; c["hidden"] = "four"; o["config"] = c }, "config.hidden: expected Int"),
         ("mistyped history entry", { o in var h = o["history"] as! [[String: Any]]; h[1]["seconds"] = NSNull(); o["history"] = h }, "history[1].seconds: expected Double, got null"),
+        ("training longer than its epoch", { o in var h = o["history"] as! [[String: Any]]; h[0]["trainSeconds"] = (h[0]["seconds"] as! Double) + 1; o["history"] = h },
+         "history[0].trainSeconds: must be in [0, seconds = "),
     ]
 
     @Test("A failed atomic write names the path and the system's reason, and leaves no temporary file")

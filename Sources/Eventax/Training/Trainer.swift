@@ -30,6 +30,9 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     public var validationAccuracy: Double
     /// Wall time of the epoch (training and validation), seconds.
     public var seconds: Double
+    /// Wall time of the epoch's training part alone (its minibatches), seconds; absent in
+    /// checkpoints written before it was recorded.
+    public var trainSeconds: Double? = nil
 }
 
 /// Everything needed to continue a run bitwise identically; written after every epoch.
@@ -95,6 +98,9 @@ extension TrainingCheckpoint {
                 throw invalid("history[\(k)].validationAccuracy", "must be in [0, 1], got \(record.validationAccuracy)")
             }
             guard record.seconds >= 0 else { throw invalid("history[\(k)].seconds", "must be ≥ 0, got \(record.seconds)") }
+            if let t = record.trainSeconds, !(t >= 0 && t <= record.seconds) {
+                throw invalid("history[\(k)].trainSeconds", "must be in [0, seconds = \(record.seconds)], got \(t)")
+            }
         }
         var best = 0, bestAccuracy = -1.0
         for record in history where record.validationAccuracy > bestAccuracy { best = record.epoch; bestAccuracy = record.validationAccuracy }
@@ -269,6 +275,7 @@ public final class Trainer {
             template.projectOntoFloors(&s.trainables)
             progress(b + 1, batches)
         }
+        let trainSeconds = Date().timeIntervalSince(start)
         let val = try evaluate(network(with: s.trainables), on: data.validation)
         if val.accuracy > s.bestValidationAccuracy {
             s.bestValidationAccuracy = val.accuracy
@@ -277,7 +284,7 @@ public final class Trainer {
         }
         let seconds = Date().timeIntervalSince(start)
         s.history.append(EpochRecord(epoch: e, trainLoss: lossSum / Double(order.count), trainAccuracy: Double(correct) / Double(order.count),
-                                     validationLoss: val.loss, validationAccuracy: val.accuracy, seconds: seconds))
+                                     validationLoss: val.loss, validationAccuracy: val.accuracy, seconds: seconds, trainSeconds: trainSeconds))
         s.epochsDone = e
         s.wallSeconds += seconds
         return s
