@@ -77,20 +77,31 @@ struct ClosedFormLIF {
 }
 
 @Suite struct EngineTests {
+    /// A random 3-5-3 LIF network and input for the closed-form oracle, and the same network for
+    /// the engine with an adaptive `method` at rtol = atol = 1e-12.
+    struct OracleCase {
+        let weights: [[[Double]]], bias: [[Double]], inputs: [[Double]]
+        let tmax = 40.0
+        let oracle = ClosedFormLIF(tmem: 20, tsyn: 5, thresh: 1, vreset: 0)
+        init(_ rng: inout TestRNG) {
+            weights = [rng.matrix(3, 5, 0.5, 4), rng.matrix(5, 3, 0.5, 3)]
+            bias = [5, 3].map { (0..<$0).map { _ in rng.uniform(0.6, 1.4) } }
+            inputs = rng.spikeTimes(channels: 3, perChannel: 3, 0, 25)
+        }
+        func network(_ method: String) throws -> Network {
+            let layers = bias.map { PopulationSpec(LIF(), count: $0.count, parameters: ["ic": $0]) }
+            return try Network.layered(inputCount: 3, layers: layers, weights: weights, tmax: tmax,
+                                       solver: SolverConfig(tableau: .named(method)!, dt: 0.01, adaptive: AdaptiveConfig(rtol: 1e-12, atol: 1e-12)))
+        }
+    }
+
     @Test("LIF spike times match the closed-form oracle to 1e-8 (adaptive Dopri5/Tsit5 at tight tolerance)", arguments: [1, 2, 3] as [UInt64])
     func closedFormOracle(seed: UInt64) throws {
         var rng = TestRNG(seed)
-        let sizes = [5, 3]
-        let weights = [rng.matrix(3, 5, 0.5, 4), rng.matrix(5, 3, 0.5, 3)]
-        let bias = sizes.map { (0..<$0).map { _ in rng.uniform(0.6, 1.4) } }
-        let inputs = rng.spikeTimes(channels: 3, perChannel: 3, 0, 25)
-        let tmax = 40.0
-        let oracle = ClosedFormLIF(tmem: 20, tsyn: 5, thresh: 1, vreset: 0).simulate(inputs: inputs, weights: weights, bias: bias, tmax: tmax)
+        let c = OracleCase(&rng), inputs = c.inputs
+        let oracle = c.oracle.simulate(inputs: inputs, weights: c.weights, bias: c.bias, tmax: c.tmax)
         for method in ["dopri5", "tsit5"] {
-            let layers = sizes.enumerated().map { PopulationSpec(LIF(), count: $0.element, parameters: ["ic": bias[$0.offset]]) }
-            let net = try Network.layered(inputCount: 3, layers: layers, weights: weights, tmax: tmax,
-                                          solver: SolverConfig(tableau: .named(method)!, dt: 0.01, adaptive: AdaptiveConfig(rtol: 1e-12, atol: 1e-12)))
-            let r = try Simulator(network: net).run(inputs)
+            let r = try Simulator(network: c.network(method)).run(inputs)
             #expect(r.spikes.map(\.count) == oracle.map(\.count), "\(method): spike counts differ")
             #expect(oracle.map(\.count).reduce(0, +) >= 2 * 8, "neurons should spike several times")
             #expect(oracle.contains { $0.count >= 3 })
@@ -103,15 +114,9 @@ struct ClosedFormLIF {
     @Test("LIF spike-time gradients (weights, biases, input times) match central differences of the closed-form oracle")
     func closedFormOracleGradients() throws {
         var rng = TestRNG(1)
-        let sizes = [5, 3]
-        let weights = [rng.matrix(3, 5, 0.5, 4), rng.matrix(5, 3, 0.5, 3)]
-        let bias = sizes.map { (0..<$0).map { _ in rng.uniform(0.6, 1.4) } }
-        let inputs = rng.spikeTimes(channels: 3, perChannel: 3, 0, 25)
-        let tmax = 40.0
-        let oracle = ClosedFormLIF(tmem: 20, tsyn: 5, thresh: 1, vreset: 0)
-        let layers = sizes.enumerated().map { PopulationSpec(LIF(), count: $0.element, parameters: ["ic": bias[$0.offset]]) }
-        let net = try Network.layered(inputCount: 3, layers: layers, weights: weights, tmax: tmax,
-                                      solver: SolverConfig(tableau: .tsit5, dt: 0.01, adaptive: AdaptiveConfig(rtol: 1e-12, atol: 1e-12)))
+        let c = OracleCase(&rng)
+        let (weights, bias, inputs, tmax, oracle) = (c.weights, c.bias, c.inputs, c.tmax, c.oracle)
+        let net = try c.network("tsit5")
         let sim = Simulator(network: net)
         let r = try sim.run(inputs)
         let cot = r.spikes.map { $0.map { _ in rng.uniform(-1, 1) } }

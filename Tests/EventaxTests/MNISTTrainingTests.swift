@@ -55,7 +55,7 @@ private func writeToyMNIST(to dir: URL, train: Int, test: Int) throws {
         #expect(summary.test.accuracy > 0.8)
     }
 
-    @Test(.enabled(if: CLITests.binary != nil, "the eventax executable was not found next to the test bundle; run `swift build` first"))
+    @Test(CLITests.needsBinary)
     func resumeFromMovedData() throws {
         // `--resume` continues with more epochs from a moved data directory, and refuses other options.
         let root = temporaryFolder("eventax-resume")

@@ -625,7 +625,7 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: CLITests.binary != nil, "the eventax executable was not found next to the test bundle; run `swift build` first"))
+    @Test(CLITests.needsBinary)
     func eventaxRunReadsGeneralFiles() throws {
         let dir = temporaryFolder("eventax-netfmt-cli")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
