@@ -365,6 +365,11 @@ import Testing
         let peak = try #require(summary.peak_rss_mib, "summary.json should record the peak memory")
         #expect(peak > 1 && peak < 24 * 1024, "peak memory \(peak) MiB")
         #expect(trained.stdout.contains("peak memory \(String(format: "%.0f", peak)) MiB"), "stdout: \(trained.stdout)")
+        #expect(trained.stdout.contains("(training ") && trained.stdout.contains(" samples/s)"), "stdout: \(trained.stdout)")
+        let csv = try String(contentsOf: dir.appendingPathComponent("metrics.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(csv.first == "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds,train_seconds")
+        let row = csv.count > 1 ? csv[1].split(separator: ",", omittingEmptySubsequences: false) : []
+        #expect(row.count == 7 && (Double(row[6]) ?? -1) >= 0 && (Double(row[6]) ?? .infinity) <= (Double(row[5]) ?? -1), "metrics.csv: \(csv)")
         let observed = try Self.runBinary(["run", Self.networkExample, Self.inputExample, "--observe", "-1"])
         #expect(observed.status != 0 && observed.stderr.contains("observe[0]: must lie in [0, tmax = 30.0], got -1.0"), "stderr: \(observed.stderr)")
 
