@@ -31,6 +31,31 @@ import Foundation
         #expect(total.contains { $0 != 0 })
     }
 
+    @Test("Far more threads than cores: the same bitwise results, and only as many simulators as ran at once")
+    func manyThreads() throws {
+        let net = try YinYangBenchmark.network(solver: SolverConfig(tableau: .euler, dt: 0.1))
+        let (inputs, labels) = YinYangBenchmark.data(count: 20)
+        let loss = TTFSCrossEntropy()
+        func run(_ evaluator: BatchEvaluator) throws -> (Double, Gradients) {
+            let r = try evaluator.lossAndGradient(inputs, readout: .ttfs) { i, r in
+                let (l, ct) = loss.lossAndCotangent(ttfs: r.ttfs, label: labels[i], tmax: 30)
+                return (l, Cotangent(ttfs: ct))
+            }
+            return (r.loss, r.gradients)
+        }
+        let one = BatchEvaluator(network: net, threads: 1), many = BatchEvaluator(network: net, threads: 100_000)
+        let (l1, g1) = try run(one), (lm, gm) = try run(many)
+        #expect(l1 == lm)
+        #expect(g1.weights == gm.weights)
+        #expect(g1.parameters == gm.parameters)
+        _ = try many.forward(inputs, readout: .ttfs)
+        // 20 samples are 3 chunks of 8: no more than 3 workers can have run at once.
+        #expect(one.simulatorsMade == 1)
+        #expect(many.simulatorsMade >= 1 && many.simulatorsMade <= 3)
+        #expect(BatchEvaluator(network: net, threads: .max).threads == .max)
+        _ = try run(BatchEvaluator(network: net, threads: .max))  // no overflow in the wave size
+    }
+
     @Test("The evaluator keeps no copy of the results it returns (they were leaked once)")
     func resultsAreNotRetained() throws {
         let net = try YinYangBenchmark.network(solver: SolverConfig(tableau: .euler, dt: 0.1))

@@ -10,17 +10,27 @@ public final class BatchEvaluator: @unchecked Sendable {
     public let threads: Int
     /// Samples per chunk (fixed, independent of `threads`).
     public let chunkSize = 8
-    private var pool: [Simulator]
+    /// Idle simulators. One is made when a worker finds none, so there are never more than the
+    /// workers that have run at once (not one per requested thread: `threads` may exceed the cores).
+    private var pool: [Simulator] = []
     private let lock = NSLock()
+    /// Simulators made so far (at most the number of workers that ran at the same time).
+    var simulatorsMade: Int { lock.lock(); defer { lock.unlock() }; return made }
+    private var made = 0
 
     /// An evaluator with `threads` workers (default: all cores).
     public init(network: Network, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.network = network
         self.threads = max(1, threads)
-        self.pool = (0..<max(1, threads)).map { _ in Simulator(network: network) }
     }
 
-    private func take() -> Simulator { lock.lock(); defer { lock.unlock() }; return pool.removeLast() }
+    private func take() -> Simulator {
+        lock.lock()
+        if let s = pool.popLast() { lock.unlock(); return s }
+        made += 1
+        lock.unlock()
+        return Simulator(network: network)
+    }
     private func give(_ s: Simulator) { lock.lock(); pool.append(s); lock.unlock() }
 
     /// Runs `body(chunk)` for every chunk on the worker threads; the first error is rethrown.
@@ -79,7 +89,7 @@ public final class BatchEvaluator: @unchecked Sendable {
         // Chunks run in waves of `threads`; each chunk sums its samples in order, and the chunk sums
         // are added to the total in chunk order — the same additions for any thread count, with at
         // most `threads` chunk sums alive at a time.
-        let wave = threads * 4
+        let wave = max(1, min(chunks, min(threads, chunks) * 4))
         let partial = UnsafeMutableBufferPointer<(Double, Gradients)?>.allocate(capacity: wave)
         partial.initialize(repeating: nil)
         defer { partial.deinitialize(); partial.deallocate() }
