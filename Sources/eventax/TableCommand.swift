@@ -58,6 +58,8 @@ struct Table: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard seeds >= 1 else { throw CLIError(description: "--seeds: must be ≥ 1, got \(seeds)") }
+            guard epochs >= 1 else { throw CLIError(description: "--epochs: must be ≥ 1, got \(epochs)") }
+            guard threads >= 1 else { throw CLIError(description: "--threads: must be ≥ 1, got \(threads)") }
             if let tag, tag.isEmpty || tag.contains("/") || tag.contains(where: \.isWhitespace) {
                 throw CLIError(description: "--tag: must be a non-empty name without \"/\" or spaces, got \"\(tag)\"")
             }

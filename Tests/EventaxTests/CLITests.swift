@@ -477,6 +477,8 @@ import Testing
             (["--train-options=--epochs=2"], "--train-options: --epochs is set by the table itself, got \"--epochs=2\""),
             (["--train-options=--lr"], "--train-options: The value '--neuron' is invalid for '--lr <lr>'"),  // the table appends --neuron
             (["--models", "lif,foo"], "--models: unknown model \"foo\" (known: lif, qif, eif, izhikevich, multicompartment)"),
+            (["--epochs", "0"], "--epochs: must be ≥ 1, got 0"),
+            (["--threads", "0"], "--threads: must be ≥ 1, got 0"),
           ])
     func tableRejectsBadVariants(arguments: [String], message: String) throws {
         let dir = temporaryFolder("eventax-table")

@@ -76,6 +76,18 @@ import Foundation
         }
     }
 
+    @Test("A missing checkpoint, or a folder in its place, is refused with an error that says which")
+    func missingCheckpointIsNamed() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eventax-no-ckpt-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let missing = dir.appendingPathComponent("checkpoint.json").path
+        #expect(throws: EventaxError.io(path: missing, "no such file")) { try TrainingCheckpoint.load(missing) }
+        #expect(throws: EventaxError.io(path: dir.path, "is a directory, expected a training checkpoint (checkpoint.json)")) {
+            try TrainingCheckpoint.load(dir.path)
+        }
+    }
+
     @Test("A training checkpoint loads as a network file (its best-validation network)")
     func checkpointLoadsInRun() throws {
         var c = TrainingConfig()

@@ -24,15 +24,7 @@ public enum IDX {
     /// Reads the IDX file at `path`, raw or gzip-compressed (recognised by the `1f 8b` magic bytes,
     /// not by the file name). Every error is an `EventaxError.io` naming `path`.
     public static func read(path: String) throws -> IDXArray {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw EventaxError.io(path: path, "no such file")
-        }
-        guard !isDirectory.boolValue else { throw EventaxError.io(path: path, "is a directory, expected an IDX file") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw EventaxError.io(path: path, "the file exists but could not be read")
-        }
-        var bytes = [UInt8](data)
+        var bytes = try readFileBytes(path, kind: "an IDX file")
         if Gzip.isGzip(bytes) { bytes = try Gzip.decompress(bytes, path: path) }
         return try parse(bytes, path: path)
     }

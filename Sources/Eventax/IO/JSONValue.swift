@@ -200,13 +200,14 @@ extension JSONValue {
     }
 }
 
-/// The bytes of a file, or an ``EventaxError/io(path:_:)`` saying why they cannot be read.
-func readFileBytes(_ path: String) throws -> [UInt8] {
+/// The bytes of a file, or an ``EventaxError/io(path:_:)`` saying why they cannot be read
+/// (`kind` names what was expected there when `path` is a directory).
+func readFileBytes(_ path: String, kind: String = "a JSON file") throws -> [UInt8] {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
         throw EventaxError.io(path: path, "no such file")
     }
-    guard !isDirectory.boolValue else { throw EventaxError.io(path: path, "is a directory, expected a JSON file") }
+    guard !isDirectory.boolValue else { throw EventaxError.io(path: path, "is a directory, expected \(kind)") }
     do {
         return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     } catch {

@@ -65,7 +65,7 @@ extension TrainingCheckpoint {
     /// Reads a checkpoint written by `eventax train` and checks it with ``validate()``; errors name
     /// the path and the offending field.
     public static func load(_ path: String) throws -> TrainingCheckpoint {
-        guard let data = FileManager.default.contents(atPath: path) else { throw EventaxError.io(path: path, "not found or not readable") }
+        let data = Data(try readFileBytes(path, kind: "a training checkpoint (checkpoint.json)"))
         let state: TrainingCheckpoint
         do { state = try JSONDecoder().decode(TrainingCheckpoint.self, from: data) } catch {
             throw EventaxError.io(path: path, "not a valid training checkpoint: \(describeDecodingError(error))")
