@@ -149,10 +149,15 @@ extension Simulator {
                                 }
                                 cursor[n] = r
                                 applyTaps(n, downTo: r)
-                                _ = reverseStep(n, r - 1, spike: true, tbar: Tbar)
                                 tRun[n] += Tbar
-                                cursor[n] = r - 1
-                                applyTaps(n, downTo: r - 1)
+                                // A spike located inside a step: the step's length comes from the
+                                // condition's root (implicit function theorem). A spike at a jump that
+                                // crossed the threshold has the delivery's time: T̄ goes to it alone.
+                                if tapes[n].rec[r - 1].kind != .jump {
+                                    _ = reverseStep(n, r - 1, spike: true, tbar: Tbar)
+                                    cursor[n] = r - 1
+                                    applyTaps(n, downTo: r - 1)
+                                }
                             }
                         }
                         for n in 0..<net.neuronCount {

@@ -51,9 +51,10 @@ public protocol NeuronModel: Sendable {
     func initialState<T: NeuronScalar>(_ s: Vars<T>, _ p: Vars<T>)
     /// Writes du/dt at state `s` into `ds`.
     func dynamics<T: NeuronScalar>(_ s: Vars<T>, _ p: Vars<T>, _ ds: Vars<T>)
-    /// The spike condition; a spike is its upward zero crossing.
+    /// The spike condition; a spike is its upward zero crossing, during the flow or by an input jump.
     func spikeCondition<T: NeuronScalar>(_ s: Vars<T>, _ p: Vars<T>) -> T
-    /// Changes the state in place for an incoming spike carrying weight vector `w`.
+    /// Changes the state in place for an incoming spike carrying weight vector `w`. A jump that
+    /// carries the spike condition from below zero to zero or above is a spike at the jump's time.
     func inputJump<T: NeuronScalar>(_ s: Vars<T>, _ w: Vars<T>, _ p: Vars<T>)
     /// Changes the state in place after the neuron spiked.
     func reset<T: NeuronScalar>(_ s: Vars<T>, _ p: Vars<T>)

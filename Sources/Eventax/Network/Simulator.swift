@@ -270,6 +270,27 @@ public final class Simulator {
                     }
                     for sid in spikes.indices { push(spikes[sid].time, QueueEntry.fanout, sid) }
                 }
+                /// Commits the pending spike of neuron `n` at its frontier (a located crossing, or a jump
+                /// that crossed the threshold), fans it out and reports whether the run may stop.
+                func emitSpike(_ n: Int) throws -> Bool {
+                    let t = runtime[n].t
+                    let sid = commitSpike(n, net: net, params: params)
+                    result.spikes[n].append(t)
+                    events += 1
+                    if events > net.maxEvents { throw EventaxError.tooManyEvents(limit: net.maxEvents) }
+                    let slot = Int(outputSlot[n])
+                    if slot >= 0 && !firstSpiked[slot] {
+                        for k in 0..<nOut where net.outputs[k] == n {
+                            firstSpiked[k] = true
+                            result.ttfs[k] = t
+                            outputsSpiked += 1
+                        }
+                        if readout.stopAfterFirstOutputSpikes && outputsSpiked == nOut { return true }
+                    }
+                    push(t, QueueEntry.fanout, sid)
+                    push(t, QueueEntry.frontier, n, runtime[n].version)
+                    return false
+                }
                 loop: while let e = popNext() {
                     switch e.priority {
                     case QueueEntry.frontier:
@@ -305,26 +326,12 @@ public final class Simulator {
                     case QueueEntry.spike:
                         let n = Int(e.item)
                         guard e.version == runtime[n].version, runtime[n].spikePending else { continue }
-                        let t = runtime[n].t
-                        let sid = commitSpike(n, net: net, params: params)
-                        result.spikes[n].append(t)
-                        events += 1
-                        if events > net.maxEvents { throw EventaxError.tooManyEvents(limit: net.maxEvents) }
-                        let slot = Int(outputSlot[n])
-                        if slot >= 0 && !firstSpiked[slot] {
-                            for k in 0..<nOut where net.outputs[k] == n {
-                                firstSpiked[k] = true
-                                result.ttfs[k] = t
-                                outputsSpiked += 1
-                            }
-                            if readout.stopAfterFirstOutputSpikes && outputsSpiked == nOut { break loop }
-                        }
-                        push(t, QueueEntry.fanout, sid)
-                        push(t, QueueEntry.frontier, n, runtime[n].version)
+                        if try emitSpike(n) { break loop }
                     case QueueEntry.fanout:
                         if e.version == 1 {  // a delayed delivery of one synapse
                             let (s, src) = delayed[Int(e.item)]
-                            try deliver(Int(s), source: Int(src), at: e.time, net: net, params: params, weights: weights, events: &events)
+                            if let n = try deliver(Int(s), source: Int(src), at: e.time, net: net, params: params, weights: weights, events: &events),
+                               try emitSpike(n) { break loop }
                             continue
                         }
                         let src = Int(e.item)
@@ -353,8 +360,9 @@ public final class Simulator {
                             if delay > 0 {
                                 delayed.append((Int32(s), Int32(src)))
                                 push(e.time + delay, QueueEntry.fanout, delayed.count - 1, 1)
-                            } else {
-                                try deliver(s, source: src, at: e.time, net: net, params: params, weights: weights, events: &events)
+                            } else if let n = try deliver(s, source: src, at: e.time, net: net, params: params, weights: weights, events: &events),
+                                      try emitSpike(n) {
+                                break loop
                             }
                         }
                     default:
@@ -378,34 +386,38 @@ public final class Simulator {
     }
 
     /// Delivers a spike from `source` through synapse `s` at time `T`: rolls the target back to `T`,
-    /// records the jump on its tape and applies it.
+    /// records the jump on its tape and applies it. Returns the target when the jump carried its
+    /// spike condition from below zero to zero or above (it spikes at `T`; the caller commits it).
     @inline(__always)
     func deliver(_ s: Int, source src: Int, at T: Double, net: Network, params: UnsafeMutablePointer<Double>,
-                 weights: UnsafeMutablePointer<Double>, events: inout Int) throws {
-        guard T < net.tmax else { return }
-        let n = commitDelivery(s, source: src, at: T, net: net, params: params, weights: weights)
+                 weights: UnsafeMutablePointer<Double>, events: inout Int) throws -> Int? {
+        guard T < net.tmax else { return nil }
+        let (n, crossed) = commitDelivery(s, source: src, at: T, net: net, params: params, weights: weights)
         push(T, QueueEntry.frontier, n, runtime[n].version)
         events += 1
         if events > net.maxEvents { throw EventaxError.tooManyEvents(limit: net.maxEvents) }
+        return crossed ? n : nil
     }
 
-    /// Rolls the target of synapse `s` back to `T`, records the jump and applies it; returns the target.
+    /// Rolls the target of synapse `s` back to `T`, records the jump and applies it; returns the
+    /// target and whether the jump carried its spike condition from below zero to zero or above.
     @inline(__always)
     func commitDelivery(_ s: Int, source src: Int, at T: Double, net: Network, params: UnsafeMutablePointer<Double>,
-                        weights: UnsafeMutablePointer<Double>) -> Int {
+                        weights: UnsafeMutablePointer<Double>) -> (target: Int, crossed: Bool) {
         let n = Int(net.synapseTarget[s])
         let u = state + net.stateOffset[n], p = params + net.parameterOffset[n]
         let did = deliveries.count
-        let g = opsOf[n]._withUnsafeGuaranteedRef { ops in
+        let (before, g) = opsOf[n]._withUnsafeGuaranteedRef { ops in
             ops.rollback(T, &runtime[n], &tapes[n], u, p, scratch)
             deliveries.append(DeliveryRecord(target: Int32(n), synapse: Int32(s), source: Int32(src), record: Int32(tapes[n].count)))
             tapes[n].append(.jump, aux: Int32(did), t: T, h: 0, state: u)
+            let before = ops.condition(u, p)
             ops.jump(u, weights + net.weightOffset[s], p)
-            return ops.condition(u, p)
+            return (before, ops.condition(u, p))
         }
         commitEvent(n, g)
         log.append(Int32(did))
-        return n
+        return (n, before < 0 && g >= 0)
     }
 
     /// Records the pending spike of neuron `n` at its frontier and resets it; returns the spike id.
@@ -454,8 +466,12 @@ public final class Simulator {
                 for n32 in group {
                     let n = Int(n32)
                     if runtime[n].t < input.time { try advanceAhead(n, to: input.time, net: net, params: params, steps: &steps) }
-                    _ = commitDelivery(Int(net.inputDrivenSynapse[Int(net.inputDrivenRow[n]) * net.inputCount + Int(input.channel)]),
-                                       source: -Int(k) - 1, at: input.time, net: net, params: params, weights: weights)
+                    let (_, crossed) = commitDelivery(Int(net.inputDrivenSynapse[Int(net.inputDrivenRow[n]) * net.inputCount + Int(input.channel)]),
+                                                      source: -Int(k) - 1, at: input.time, net: net, params: params, weights: weights)
+                    if crossed {  // the jump itself crossed the threshold: a spike at the input time
+                        _ = commitSpike(n, net: net, params: params)
+                        if log.count > net.maxEvents { throw EventaxError.tooManyEvents(limit: net.maxEvents) }
+                    }
                 }
                 try checkStepCount(steps)
             }
