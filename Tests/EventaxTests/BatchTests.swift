@@ -3,19 +3,24 @@ import Foundation
 @testable import Eventax
 
 @Suite struct BatchTests {
+    /// The summed TTFS cross-entropy and its gradients over 20 Yin-Yang samples.
+    static func ttfsBatch(_ evaluator: BatchEvaluator) throws -> (Double, Gradients) {
+        let (inputs, labels) = YinYangBenchmark.data(count: 20)
+        let loss = TTFSCrossEntropy()
+        let r = try evaluator.lossAndGradient(inputs, readout: .ttfs) { i, r in
+            let (l, ct) = loss.lossAndCotangent(ttfs: r.ttfs, label: labels[i], tmax: 30)
+            return (l, Cotangent(ttfs: ct))
+        }
+        return (r.loss, r.gradients)
+    }
+
     @Test("Batch gradients are bitwise identical with 1 and 2 threads and equal the sum of per-sample gradients")
     func threadIndependence() throws {
         let net = try YinYangBenchmark.network(solver: SolverConfig(tableau: .euler, dt: 0.1))
         let (inputs, labels) = YinYangBenchmark.data(count: 20)
         let loss = TTFSCrossEntropy()
-        func run(_ threads: Int) throws -> (Double, Gradients) {
-            let r = try BatchEvaluator(network: net, threads: threads).lossAndGradient(inputs, readout: .ttfs) { i, r in
-                let (l, ct) = loss.lossAndCotangent(ttfs: r.ttfs, label: labels[i], tmax: 30)
-                return (l, Cotangent(ttfs: ct))
-            }
-            return (r.loss, r.gradients)
-        }
-        let (l1, g1) = try run(1), (l2, g2) = try run(2)
+        let (l1, g1) = try Self.ttfsBatch(BatchEvaluator(network: net, threads: 1))
+        let (l2, g2) = try Self.ttfsBatch(BatchEvaluator(network: net, threads: 2))
         #expect(l1 == l2)
         #expect(g1.weights == g2.weights)
         #expect(g1.parameters == g2.parameters)
@@ -34,26 +39,17 @@ import Foundation
     @Test("Far more threads than cores: the same bitwise results, and only as many simulators as ran at once")
     func manyThreads() throws {
         let net = try YinYangBenchmark.network(solver: SolverConfig(tableau: .euler, dt: 0.1))
-        let (inputs, labels) = YinYangBenchmark.data(count: 20)
-        let loss = TTFSCrossEntropy()
-        func run(_ evaluator: BatchEvaluator) throws -> (Double, Gradients) {
-            let r = try evaluator.lossAndGradient(inputs, readout: .ttfs) { i, r in
-                let (l, ct) = loss.lossAndCotangent(ttfs: r.ttfs, label: labels[i], tmax: 30)
-                return (l, Cotangent(ttfs: ct))
-            }
-            return (r.loss, r.gradients)
-        }
         let one = BatchEvaluator(network: net, threads: 1), many = BatchEvaluator(network: net, threads: 100_000)
-        let (l1, g1) = try run(one), (lm, gm) = try run(many)
+        let (l1, g1) = try Self.ttfsBatch(one), (lm, gm) = try Self.ttfsBatch(many)
         #expect(l1 == lm)
         #expect(g1.weights == gm.weights)
         #expect(g1.parameters == gm.parameters)
-        _ = try many.forward(inputs, readout: .ttfs)
+        _ = try many.forward(YinYangBenchmark.data(count: 20).inputs, readout: .ttfs)
         // 20 samples are 3 chunks of 8: no more than 3 workers can have run at once.
         #expect(one.simulatorsMade == 1)
         #expect(many.simulatorsMade >= 1 && many.simulatorsMade <= 3)
         #expect(BatchEvaluator(network: net, threads: .max).threads == .max)
-        _ = try run(BatchEvaluator(network: net, threads: .max))  // no overflow in the wave size
+        _ = try Self.ttfsBatch(BatchEvaluator(network: net, threads: .max))  // no overflow in the wave size
     }
 
     @Test("The evaluator keeps no copy of the results it returns (they were leaked once)")
