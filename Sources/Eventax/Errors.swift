@@ -10,6 +10,8 @@ public enum EventaxError: Error, CustomStringConvertible, Equatable {
     case integration(String)
     /// A file could not be read or written.
     case io(path: String, String)
+    /// `error` happened during the step of a longer job that `context` names (`epoch 3, validation`).
+    indirect case during(_ context: String, _ error: EventaxError)
 
     /// A human-readable message.
     public var description: String {
@@ -18,7 +20,18 @@ public enum EventaxError: Error, CustomStringConvertible, Equatable {
         case let .tooManyEvents(limit): return "maxEvents: the simulation exceeded \(limit) events (spikes plus deliveries); raise maxEvents or check the network"
         case let .integration(message): return "solver: \(message)"
         case let .io(path, message): return "\(path): \(message)"
+        case let .during(context, error): return "\(context): \(error)"
         }
+    }
+}
+
+/// Runs `body`; an ``EventaxError`` it throws (other than a file error, which names its file)
+/// comes back as ``EventaxError/during(_:_:)`` with `context`, so that the message says where in a
+/// longer job it happened (`epoch 2, validation: solver: …`).
+func namingErrors<R>(_ context: String, _ body: () throws -> R) throws -> R {
+    do { return try body() } catch let error as EventaxError {
+        if case .io = error { throw error }
+        throw EventaxError.during(context, error)
     }
 }
 

@@ -334,4 +334,21 @@ import Foundation
             do { try c.validate(); Issue.record("logit scale \(bad) should be refused") } catch { #expect("\(error)".hasPrefix("--logit-scale: must be a finite number > 0, got \(bad)")) }
         }
     }
+
+    @Test("A simulation error during training names the epoch and the part of it (diverged weights after an absurd learning rate)")
+    func errorsNameTheEpoch() throws {
+        var c = TrainingConfig()
+        c.hidden = 4; c.trainSubset = 20; c.batchSize = 20; c.evalSubset = 20; c.epochs = 1; c.lr = 1e300
+        let trainer = try Trainer(config: c, threads: 1)
+        do {
+            _ = try trainer.epoch(trainer.initialCheckpoint())
+            Issue.record("weights of order 1e300 were simulated without an error")
+        } catch let error as EventaxError {
+            // The first batch trains the initial network; its update makes the validation diverge.
+            guard case let .during(context, inner) = error else { Issue.record("no context: \(error)"); return }
+            #expect(context == "epoch 1, validation")
+            #expect("\(error)" == "epoch 1, validation: \(inner)")
+            guard case .integration = inner else { Issue.record("expected a solver error, got \(inner)"); return }
+        }
+    }
 }

@@ -338,9 +338,11 @@ public final class RegressionTrainer {
         for b in 0..<batches {
             let xs = order[b * config.batchSize..<min(order.count, (b + 1) * config.batchSize)].map { train[$0] }
             let net = try network(with: s.trainables)
-            let (loss, grads, _) = try BatchEvaluator(network: net, threads: threads).lossAndGradient(
-                xs.map { RegressionTask.encode($0, channels: channels) }, readout: .ttfs) { i, r in
-                RegressionTask.loss(r, x: xs[i], tmax: tmax)
+            let (loss, grads, _) = try namingErrors("epoch \(e), training batch \(b + 1) of \(batches)") {
+                try BatchEvaluator(network: net, threads: threads).lossAndGradient(
+                    xs.map { RegressionTask.encode($0, channels: channels) }, readout: .ttfs) { i, r in
+                    RegressionTask.loss(r, x: xs[i], tmax: tmax)
+                }
             }
             lossSum += loss
             var g = (grads.weights + grads.parameters).map { $0 / Double(xs.count) }
@@ -349,7 +351,7 @@ public final class RegressionTrainer {
             template.projectOntoFloors(&s.trainables)
             progress(b + 1, batches)
         }
-        let val = try evaluate(network(with: s.trainables), on: validation)
+        let val = try namingErrors("epoch \(e), validation") { try evaluate(network(with: s.trainables), on: validation) }
         if val.mse < s.bestValidationMSE {
             s.bestValidationMSE = val.mse
             s.bestEpoch = e
@@ -366,8 +368,8 @@ public final class RegressionTrainer {
 
     /// Test metrics of the best-validation model and the run summary.
     public func summary(_ s: RegressionState) throws -> RegressionSummary {
-        let t = try evaluate(network(with: s.bestTrainables), on: test)
-        let t0 = try evaluate(template, on: test)
+        let t = try namingErrors("test evaluation of epoch \(s.bestEpoch)'s network") { try evaluate(network(with: s.bestTrainables), on: test) }
+        let t0 = try namingErrors("test evaluation of the initial network") { try evaluate(template, on: test) }
         return RegressionSummary(test_mse: t.mse, test_mae: t.mae, test_spike_fraction: t.spikeFraction,
                                  validation_mse: s.bestValidationMSE, best_epoch: s.bestEpoch, epochs: s.epochsDone,
                                  wall_seconds: s.wallSeconds, initial_test_mse: t0.mse, config: config, threads: threads)

@@ -262,9 +262,11 @@ public final class Trainer {
             let labels = idx.map(train.label)
             let inputs = idx.map(train.input)
             let starts = inputs.map { Classifier.windowStart(cfg, input: $0) }
-            let (loss, grads, results) = try BatchEvaluator(network: net, threads: threads).lossAndGradient(inputs, readouts: inputs.map { Classifier.readout(cfg, input: $0) }) { i, r in
-                let ev = Classifier.evaluate(r, label: labels[i], config: cfg, windowStart: starts[i])
-                return (ev.loss, ev.cotangent)
+            let (loss, grads, results) = try namingErrors("epoch \(e), training batch \(b + 1) of \(batches)") {
+                try BatchEvaluator(network: net, threads: threads).lossAndGradient(inputs, readouts: inputs.map { Classifier.readout(cfg, input: $0) }) { i, r in
+                    let ev = Classifier.evaluate(r, label: labels[i], config: cfg, windowStart: starts[i])
+                    return (ev.loss, ev.cotangent)
+                }
             }
             for (i, r) in results.enumerated() where Classifier.evaluate(r, label: labels[i], config: cfg, windowStart: starts[i]).prediction == labels[i] { correct += 1 }
             lossSum += loss
@@ -276,7 +278,7 @@ public final class Trainer {
             progress(b + 1, batches)
         }
         let trainSeconds = Date().timeIntervalSince(start)
-        let val = try evaluate(network(with: s.trainables), on: data.validation)
+        let val = try namingErrors("epoch \(e), validation") { try evaluate(network(with: s.trainables), on: data.validation) }
         if val.accuracy > s.bestValidationAccuracy {
             s.bestValidationAccuracy = val.accuracy
             s.bestEpoch = e
@@ -292,7 +294,7 @@ public final class Trainer {
 
     /// Test metrics of the best-validation model and the run summary.
     public func summary(_ s: TrainingCheckpoint) throws -> TrainingSummary {
-        let t = try evaluate(network(with: s.bestTrainables), on: data.test)
+        let t = try namingErrors("test evaluation of epoch \(s.bestEpoch)'s network") { try evaluate(network(with: s.bestTrainables), on: data.test) }
         return TrainingSummary(test_accuracy: t.accuracy, best_epoch: s.bestEpoch, epochs: s.epochsDone, wall_seconds: s.wallSeconds,
                                validation_accuracy: s.bestValidationAccuracy, test: t, config: config, threads: threads)
     }
