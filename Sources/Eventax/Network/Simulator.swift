@@ -407,17 +407,20 @@ public final class Simulator {
         let n = Int(net.synapseTarget[s])
         let u = state + net.stateOffset[n], p = params + net.parameterOffset[n]
         let did = deliveries.count
-        let (before, g) = opsOf[n]._withUnsafeGuaranteedRef { ops in
+        let (crossed, g) = opsOf[n]._withUnsafeGuaranteedRef { ops in
             ops.rollback(T, &runtime[n], &tapes[n], u, p, scratch)
-            deliveries.append(DeliveryRecord(target: Int32(n), synapse: Int32(s), source: Int32(src), record: Int32(tapes[n].count)))
+            let r = tapes[n].count
+            deliveries.append(DeliveryRecord(target: Int32(n), synapse: Int32(s), source: Int32(src), record: Int32(r)))
             tapes[n].append(.jump, aux: Int32(did), t: T, h: 0, state: u)
-            let before = ops.condition(u, p)
             ops.jump(u, weights + net.weightOffset[s], p)
-            return (before, ops.condition(u, p))
+            let g = ops.condition(u, p)
+            // Only a jump that ends at or above the threshold can have crossed it: then the
+            // condition before it is read from the state the jump record keeps.
+            return (g >= 0 && ops.condition(tapes[n].u + r * tapes[n].n, p) < 0, g)
         }
         commitEvent(n, g)
         log.append(Int32(did))
-        return (n, before < 0 && g >= 0)
+        return (n, crossed)
     }
 
     /// Records the pending spike of neuron `n` at its frontier and resets it; returns the spike id.
