@@ -214,6 +214,32 @@ import Foundation
         #expect(resumed.bestTrainables == straight.bestTrainables)
     }
 
+    @Test("An epoch's minibatches cover every sample once, in an order fixed by seed and epoch")
+    func minibatchOrder() {
+        let a = EpochSteps.batches(seed: 3, epoch: 2, count: 1000, batchSize: 256)
+        #expect(a.map(\.count) == [256, 256, 256, 232])
+        #expect(a.flatMap { $0 }.sorted() == Array(0..<1000))
+        #expect(a == EpochSteps.batches(seed: 3, epoch: 2, count: 1000, batchSize: 256))
+        let other = [EpochSteps.batches(seed: 3, epoch: 3, count: 1000, batchSize: 256), EpochSteps.batches(seed: 4, epoch: 2, count: 1000, batchSize: 256)]
+        for o in other { #expect(o.flatMap { $0 } != a.flatMap { $0 }) }
+        #expect(EpochSteps.batches(seed: 0, epoch: 1, count: 0, batchSize: 8).isEmpty)
+    }
+
+    @Test("A minibatch step averages the summed gradient, clips it, steps, clamps delays at 0")
+    func minibatchStep() throws {
+        let template = try Classifier.initialNetwork(smallConfig())
+        let n = template.trainables.count
+        var t = template.trainables + [0.001, 0.5], opt = SGD(lr: 1)
+        // SGD with lr 1: the step subtracts the clipped mean gradient.
+        var g = [Double](repeating: 0, count: n + 2); g[n] = 4; g[n + 1] = 0; g[0] = 3
+        let norm = EpochSteps.apply(g, samples: 2, clip: 1, optimizer: &opt, trainables: &t, delayRange: n..<n + 2, template: template)
+        #expect(abs(norm - 2.5) < 1e-15) // mean (1.5, 2) has norm 2.5, clipped to 1: (0.6, 0.8)
+        #expect(abs(t[0] - (template.trainables[0] - 0.6)) < 1e-15)
+        #expect(t[n] == 0) // 0.001 − 0.8 clamped at 0
+        #expect(t[n + 1] == 0.5)
+        #expect(Array(t[1..<n]) == Array(template.trainables[1..<n]))
+    }
+
     @Test("Trained delays move, stay ≥ 0 and are bitwise independent of the thread count")
     func delaysTrain() throws {
         var c = smallConfig()

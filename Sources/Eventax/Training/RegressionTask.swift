@@ -330,26 +330,22 @@ public final class RegressionTrainer {
         let start = Date()
         var s = state
         let e = s.epochsDone + 1
-        var rng = SplitMix64(seed: config.seed &* 0x2545F4914F6CDD1D &+ UInt64(e))
-        let order = rng.permutation(train.count)
-        let batches = (order.count + config.batchSize - 1) / config.batchSize
+        let batches = EpochSteps.batches(seed: config.seed, epoch: e, count: train.count, batchSize: config.batchSize)
         let tmax = config.tmax, channels = config.inputChannels
         var lossSum = 0.0, normSum = 0.0
-        for b in 0..<batches {
-            let xs = order[b * config.batchSize..<min(order.count, (b + 1) * config.batchSize)].map { train[$0] }
+        for (b, batch) in batches.enumerated() {
+            let xs = batch.map { train[$0] }
             let net = try network(with: s.trainables)
-            let (loss, grads, _) = try namingErrors("epoch \(e), training batch \(b + 1) of \(batches)") {
+            let (loss, grads, _) = try namingErrors("epoch \(e), training batch \(b + 1) of \(batches.count)") {
                 try BatchEvaluator(network: net, threads: threads).lossAndGradient(
                     xs.map { RegressionTask.encode($0, channels: channels) }, readout: .ttfs) { i, r in
                     RegressionTask.loss(r, x: xs[i], tmax: tmax)
                 }
             }
             lossSum += loss
-            var g = (grads.weights + grads.parameters).map { $0 / Double(xs.count) }
-            normSum += clipByGlobalNorm(&g, maxNorm: config.clip)
-            s.optimizer.step(&s.trainables, g)
-            template.projectOntoFloors(&s.trainables)
-            progress(b + 1, batches)
+            normSum += EpochSteps.apply(grads.weights + grads.parameters, samples: xs.count, clip: config.clip,
+                                        optimizer: &s.optimizer, trainables: &s.trainables, template: template)
+            progress(b + 1, batches.count)
         }
         let val = try namingErrors("epoch \(e), validation") { try evaluate(network(with: s.trainables), on: validation) }
         if val.mse < s.bestValidationMSE {
@@ -358,9 +354,9 @@ public final class RegressionTrainer {
             s.bestTrainables = s.trainables
         }
         let seconds = Date().timeIntervalSince(start)
-        s.history.append(RegressionEpochRecord(epoch: e, trainMSE: lossSum / Double(order.count), validationMSE: val.mse,
+        s.history.append(RegressionEpochRecord(epoch: e, trainMSE: lossSum / Double(train.count), validationMSE: val.mse,
                                                validationMAE: val.mae, validationSpikeFraction: val.spikeFraction,
-                                               gradientNorm: normSum / Double(batches), seconds: seconds))
+                                               gradientNorm: normSum / Double(batches.count), seconds: seconds))
         s.epochsDone = e
         s.wallSeconds += seconds
         return s

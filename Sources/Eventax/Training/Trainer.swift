@@ -250,19 +250,17 @@ public final class Trainer {
         let start = Date()
         var s = state
         let e = s.epochsDone + 1
-        var rng = SplitMix64(seed: config.seed &* 0x2545F4914F6CDD1D &+ UInt64(e))
         let train = data.train
-        let order = rng.permutation(train.count)
-        let batches = (order.count + config.batchSize - 1) / config.batchSize
+        let batches = EpochSteps.batches(seed: config.seed, epoch: e, count: train.count, batchSize: config.batchSize)
         let cfg = config
         var lossSum = 0.0, correct = 0
-        for b in 0..<batches {
-            let idx = Array(order[b * config.batchSize..<min(order.count, (b + 1) * config.batchSize)])
+        for (b, batch) in batches.enumerated() {
+            let idx = Array(batch)
             let net = try network(with: s.trainables)
             let labels = idx.map(train.label)
             let inputs = idx.map(train.input)
             let starts = inputs.map { Classifier.windowStart(cfg, input: $0) }
-            let (loss, grads, results) = try namingErrors("epoch \(e), training batch \(b + 1) of \(batches)") {
+            let (loss, grads, results) = try namingErrors("epoch \(e), training batch \(b + 1) of \(batches.count)") {
                 try BatchEvaluator(network: net, threads: threads).lossAndGradient(inputs, readouts: inputs.map { Classifier.readout(cfg, input: $0) }) { i, r in
                     let ev = Classifier.evaluate(r, label: labels[i], config: cfg, windowStart: starts[i])
                     return (ev.loss, ev.cotangent)
@@ -270,12 +268,9 @@ public final class Trainer {
             }
             for (i, r) in results.enumerated() where Classifier.evaluate(r, label: labels[i], config: cfg, windowStart: starts[i]).prediction == labels[i] { correct += 1 }
             lossSum += loss
-            var g = trainableGradient(grads).map { $0 / Double(idx.count) }
-            clipByGlobalNorm(&g, maxNorm: config.clip)
-            s.optimizer.step(&s.trainables, g)
-            for k in delayRange { s.trainables[k] = max(0, s.trainables[k]) }
-            template.projectOntoFloors(&s.trainables)
-            progress(b + 1, batches)
+            EpochSteps.apply(trainableGradient(grads), samples: idx.count, clip: config.clip, optimizer: &s.optimizer,
+                             trainables: &s.trainables, delayRange: delayRange, template: template)
+            progress(b + 1, batches.count)
         }
         let trainSeconds = Date().timeIntervalSince(start)
         let val = try namingErrors("epoch \(e), validation") { try evaluate(network(with: s.trainables), on: data.validation) }
@@ -285,7 +280,7 @@ public final class Trainer {
             s.bestTrainables = s.trainables
         }
         let seconds = Date().timeIntervalSince(start)
-        s.history.append(EpochRecord(epoch: e, trainLoss: lossSum / Double(order.count), trainAccuracy: Double(correct) / Double(order.count),
+        s.history.append(EpochRecord(epoch: e, trainLoss: lossSum / Double(train.count), trainAccuracy: Double(correct) / Double(train.count),
                                      validationLoss: val.loss, validationAccuracy: val.accuracy, seconds: seconds, trainSeconds: trainSeconds))
         s.epochsDone = e
         s.wallSeconds += seconds

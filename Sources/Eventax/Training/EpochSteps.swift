@@ -1,0 +1,29 @@
+import Foundation
+
+/// The pieces of one training epoch that every trainer shares: the seeded minibatch order and
+/// the optimizer step taken on each minibatch's gradient.
+enum EpochSteps {
+    /// The minibatches of epoch `epoch` (from 1): a Fisher–Yates permutation of `0..<count`,
+    /// seeded by the run's seed and the epoch number (so a resumed run draws the same order), cut
+    /// into batches of `batchSize` (the last one may be shorter).
+    static func batches(seed: UInt64, epoch: Int, count: Int, batchSize: Int) -> [ArraySlice<Int>] {
+        var rng = SplitMix64(seed: seed &* 0x2545F4914F6CDD1D &+ UInt64(epoch))
+        let order = rng.permutation(count)
+        return stride(from: 0, to: count, by: batchSize).map { order[$0..<min(count, $0 + batchSize)] }
+    }
+
+    /// One optimizer step on a minibatch: `summedGradient` (summed over `samples` samples) is
+    /// averaged, clipped to global norm `clip`, applied by `optimizer`; then the trainables in
+    /// `delayRange` are clamped at 0 and the template's parameter floors are applied. Returns the
+    /// gradient's global norm before clipping.
+    @discardableResult
+    static func apply<O: Optimizer>(_ summedGradient: [Double], samples: Int, clip: Double, optimizer: inout O,
+                      trainables: inout [Double], delayRange: Range<Int> = 0..<0, template: Network) -> Double {
+        var g = summedGradient.map { $0 / Double(samples) }
+        let norm = clipByGlobalNorm(&g, maxNorm: clip)
+        optimizer.step(&trainables, g)
+        for k in delayRange { trainables[k] = max(0, trainables[k]) }
+        template.projectOntoFloors(&trainables)
+        return norm
+    }
+}
