@@ -232,12 +232,28 @@ import Foundation
         var t = template.trainables + [0.001, 0.5], opt = SGD(lr: 1)
         // SGD with lr 1: the step subtracts the clipped mean gradient.
         var g = [Double](repeating: 0, count: n + 2); g[n] = 4; g[n + 1] = 0; g[0] = 3
-        let norm = EpochSteps.apply(g, samples: 2, clip: 1, optimizer: &opt, trainables: &t, delayRange: n..<n + 2, template: template)
+        let norm = try EpochSteps.apply(g, samples: 2, clip: 1, optimizer: &opt, trainables: &t, delayRange: n..<n + 2, template: template)
         #expect(abs(norm - 2.5) < 1e-15) // mean (1.5, 2) has norm 2.5, clipped to 1: (0.6, 0.8)
         #expect(abs(t[0] - (template.trainables[0] - 0.6)) < 1e-15)
         #expect(t[n] == 0) // 0.001 − 0.8 clamped at 0
         #expect(t[n + 1] == 0.5)
         #expect(Array(t[1..<n]) == Array(template.trainables[1..<n]))
+        // A non-finite entry is an error naming it, and nothing moves: neither the trainables nor
+        // the optimizer's state.
+        for bad in [Double.nan, .infinity] {
+            var u = template.trainables, adam = AdamW(lr: 0.1)
+            var h = [Double](repeating: 1, count: n); h[7] = bad
+            do {
+                try EpochSteps.apply(h, samples: 1, clip: 1, optimizer: &adam, trainables: &u, template: template)
+                Issue.record("expected an error for \(bad)")
+            } catch {
+                #expect("\(error)".hasPrefix("gradient[7]: is \(bad)"), "\(error)")
+            }
+            #expect(u == template.trainables)
+            var fresh = AdamW(lr: 0.1), v = template.trainables, w = template.trainables
+            adam.step(&v, [Double](repeating: 1, count: n)); fresh.step(&w, [Double](repeating: 1, count: n))
+            #expect(v == w)
+        }
     }
 
     @Test("Trained delays move, stay ≥ 0 and are bitwise independent of the thread count")

@@ -15,10 +15,15 @@ enum EpochSteps {
     /// One optimizer step on a minibatch: `summedGradient` (summed over `samples` samples) is
     /// averaged, clipped to global norm `clip`, applied by `optimizer`; then the trainables in
     /// `delayRange` are clamped at 0 and the template's parameter floors are applied. Returns the
-    /// gradient's global norm before clipping.
+    /// gradient's global norm before clipping. A non-finite gradient entry is an error, thrown
+    /// before anything changes: the step would turn every trainable into NaN.
     @discardableResult
     static func apply<O: Optimizer>(_ summedGradient: [Double], samples: Int, clip: Double, optimizer: inout O,
-                      trainables: inout [Double], delayRange: Range<Int> = 0..<0, template: Network) -> Double {
+                      trainables: inout [Double], delayRange: Range<Int> = 0..<0, template: Network) throws -> Double {
+        if let k = summedGradient.firstIndex(where: { !$0.isFinite }) {
+            throw EventaxError.invalid(field: "gradient[\(k)]", "is \(summedGradient[k]) (trainable \(k) of \(summedGradient.count)), so no step was taken; "
+                + "the network diverged (try a smaller --lr) or a spike crossed its threshold with zero slope")
+        }
         var g = summedGradient.map { $0 / Double(samples) }
         let norm = clipByGlobalNorm(&g, maxNorm: clip)
         optimizer.step(&trainables, g)

@@ -336,15 +336,15 @@ public final class RegressionTrainer {
         for (b, batch) in batches.enumerated() {
             let xs = batch.map { train[$0] }
             let net = try network(with: s.trainables)
-            let (loss, grads, _) = try namingErrors("epoch \(e), training batch \(b + 1) of \(batches.count)") {
-                try BatchEvaluator(network: net, threads: threads).lossAndGradient(
+            try namingErrors("epoch \(e), training batch \(b + 1) of \(batches.count)") {
+                let (loss, grads, _) = try BatchEvaluator(network: net, threads: threads).lossAndGradient(
                     xs.map { RegressionTask.encode($0, channels: channels) }, readout: .ttfs) { i, r in
                     RegressionTask.loss(r, x: xs[i], tmax: tmax)
                 }
+                lossSum += loss
+                normSum += try EpochSteps.apply(grads.weights + grads.parameters, samples: xs.count, clip: config.clip,
+                                                optimizer: &s.optimizer, trainables: &s.trainables, template: template)
             }
-            lossSum += loss
-            normSum += EpochSteps.apply(grads.weights + grads.parameters, samples: xs.count, clip: config.clip,
-                                        optimizer: &s.optimizer, trainables: &s.trainables, template: template)
             progress(b + 1, batches.count)
         }
         let val = try namingErrors("epoch \(e), validation") { try evaluate(network(with: s.trainables), on: validation) }

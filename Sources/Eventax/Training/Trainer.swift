@@ -260,16 +260,17 @@ public final class Trainer {
             let labels = idx.map(train.label)
             let inputs = idx.map(train.input)
             let starts = inputs.map { Classifier.windowStart(cfg, input: $0) }
-            let (loss, grads, results) = try namingErrors("epoch \(e), training batch \(b + 1) of \(batches.count)") {
-                try BatchEvaluator(network: net, threads: threads).lossAndGradient(inputs, readouts: inputs.map { Classifier.readout(cfg, input: $0) }) { i, r in
+            try namingErrors("epoch \(e), training batch \(b + 1) of \(batches.count)") {
+                let (loss, grads, results) = try BatchEvaluator(network: net, threads: threads).lossAndGradient(
+                    inputs, readouts: inputs.map { Classifier.readout(cfg, input: $0) }) { i, r in
                     let ev = Classifier.evaluate(r, label: labels[i], config: cfg, windowStart: starts[i])
                     return (ev.loss, ev.cotangent)
                 }
+                for (i, r) in results.enumerated() where Classifier.evaluate(r, label: labels[i], config: cfg, windowStart: starts[i]).prediction == labels[i] { correct += 1 }
+                lossSum += loss
+                try EpochSteps.apply(trainableGradient(grads), samples: idx.count, clip: config.clip, optimizer: &s.optimizer,
+                                     trainables: &s.trainables, delayRange: delayRange, template: template)
             }
-            for (i, r) in results.enumerated() where Classifier.evaluate(r, label: labels[i], config: cfg, windowStart: starts[i]).prediction == labels[i] { correct += 1 }
-            lossSum += loss
-            EpochSteps.apply(trainableGradient(grads), samples: idx.count, clip: config.clip, optimizer: &s.optimizer,
-                             trainables: &s.trainables, delayRange: delayRange, template: template)
             progress(b + 1, batches.count)
         }
         let trainSeconds = Date().timeIntervalSince(start)
