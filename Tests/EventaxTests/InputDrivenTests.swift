@@ -2,22 +2,33 @@ import Testing
 @testable import Eventax
 
 /// Input-driven neurons (fed only by every input channel, without delays) are integrated ahead of
-/// the event loop when the readout runs to tmax. That must not change the computation: the same
-/// records, readouts and gradients as when they go through the queue with everything else.
+/// the other neurons, in lockstep between input spikes: through the whole trial when the readout
+/// runs to tmax, one input spike at a time when it stops at the first output spikes. That must not
+/// change the computation: the same records, readouts and gradients as when they go through the
+/// queue with everything else.
 @Suite("Input-driven neurons simulated ahead of the event loop")
 struct InputDrivenTests {
     /// Runs `input` with and without the ahead pass and demands identical results. Input-time
     /// gradients are sums over the targets of an input spike, which the two passes add in different
-    /// orders: they must agree to rounding; everything else bit for bit.
-    func compare(_ net: Network, _ input: [[Double]], _ readout: ReadoutRequest, _ ct: Cotangent) throws {
+    /// orders: they must agree to rounding; everything else bit for bit. When the readout stops at
+    /// the first output spikes, the ahead pass may have committed events up to the next input time
+    /// past the stop (they get zero cotangents): then the event and record counts may be larger.
+    /// `cotangent` makes the cotangent from the result of the run without the ahead pass.
+    func compare(_ net: Network, _ input: [[Double]], _ readout: ReadoutRequest, _ cotangent: (SimulationResult) -> Cotangent) throws {
         let ahead = Simulator(network: net), loop = Simulator(network: net)
         loop.simulatesInputDrivenAhead = false
         let a = try ahead.run(input, readout: readout), b = try loop.run(input, readout: readout)
+        let ct = cotangent(b)
         #expect(a.spikes == b.spikes)
         #expect(a.ttfs == b.ttfs)
         #expect(a.states == b.states)
-        #expect(a.committedRecords == b.committedRecords)
-        #expect(a.eventCount == b.eventCount)
+        if readout.stopAfterFirstOutputSpikes {
+            #expect(zip(a.committedRecords, b.committedRecords).allSatisfy { $0 >= $1 })
+            #expect(a.eventCount >= b.eventCount)
+        } else {
+            #expect(a.committedRecords == b.committedRecords)
+            #expect(a.eventCount == b.eventCount)
+        }
         #expect(a.spikes.reduce(0) { $0 + $1.count } > 0, "the comparison needs spikes")
         let ga = try ahead.gradient(ct), gb = try loop.gradient(ct)
         #expect(ga.weights == gb.weights)
@@ -29,6 +40,10 @@ struct InputDrivenTests {
         for (x, y) in zip(ga.inputs.flatMap { $0 }, gb.inputs.flatMap { $0 }) {
             #expect(abs(x - y) <= 1e-12 * scale, "input-time gradient \(x) vs \(y)")
         }
+    }
+
+    func compare(_ net: Network, _ input: [[Double]], _ readout: ReadoutRequest, _ ct: Cotangent) throws {
+        try compare(net, input, readout) { _ in ct }
     }
 
     static let tsit5 = SolverConfig(tableau: .named("tsit5")!, dt: 0.1, adaptive: AdaptiveConfig(rtol: 1e-6, atol: 1e-6))
@@ -65,7 +80,36 @@ struct InputDrivenTests {
             input.append([0])
             let ct = Cotangent(ttfs: (0..<3).map { _ in rng.uniform(-1, 1) })
             try compare(net, input, .full, ct)
+            try compare(net, input, .ttfs, ct)
         }
+    }
+
+    @Test("Stop at the first output spikes long before the last input spike: same result and gradients; spikes past the stop are not listed and take no cotangent")
+    func stopBeforeLastInput() throws {
+        var rng = TestRNG(21)
+        let hidden = 20
+        let layers = [PopulationSpec(QIF(), count: hidden, parameters: ["ic": (0..<hidden).map { _ in rng.uniform(0, 0.3) }]),
+                      PopulationSpec(QIF(), count: 3)]
+        // Hidden neurons spike between about 2 and 30 ms, the outputs early; the last input comes at 40 ms.
+        let weights = [rng.matrix(5, hidden, 0, 4), rng.matrix(hidden, 3, 1, 4)]
+        let net = try Network.layered(inputCount: 5, layers: layers, weights: weights, tmax: 60, solver: Self.tsit5)
+        let input: [[Double]] = [[0], [1], [2], [3], [40]]
+        let ct = Cotangent(ttfs: [0.5, -0.3, 0.8])
+        try compare(net, input, .ttfs, ct)
+        let sim = Simulator(network: net)
+        let r = try sim.run(input, readout: .ttfs)
+        let stop = try #require(r.ttfs.compactMap { $0 }.max())
+        #expect(r.ttfs.allSatisfy { $0 != nil } && stop < 40, "the outputs must all spike before the last input")
+        // The ahead pass has committed spikes of input-driven neurons past the stop.
+        let listed = r.spikes.reduce(0) { $0 + $1.count }
+        let unlisted = try #require(sim.spikes.first { !$0.reported }, "the test needs a spike past the stop")
+        #expect(sim.spikes.count > listed)
+        #expect(unlisted.time > stop)
+        // A cotangent for one spike more than the result lists is refused.
+        let n = Int(unlisted.neuron)
+        var perNeuron = r.spikes.map { $0.map { _ in 0.1 } }
+        perNeuron[n].append(0.1)
+        #expect(throws: EventaxError.self) { try sim.gradient(Cotangent(ttfs: [0, 0, 0], spikes: perNeuron)) }
     }
 
     @Test("Mixed network: input-driven neurons beside recurrent, delayed and output neurons fed by inputs")
@@ -85,5 +129,7 @@ struct InputDrivenTests {
         let input = (0..<channels).map { _ in [rng.uniform(0, 10), rng.uniform(12, 25)].sorted() }
         let ct = Cotangent(ttfs: [0.7, -0.4], spikes: (0..<13).map { n in n < 4 ? [0.3] : [] })
         try compare(net, input, .full, ct)
+        // Stopping at the first output spikes: a cotangent on every listed spike.
+        try compare(net, input, .ttfs) { r in Cotangent(ttfs: [0.7, -0.4], spikes: r.spikes.map { $0.map { _ in 0.3 } }) }
     }
 }

@@ -178,7 +178,7 @@ extension Simulator {
         let net = network
         var firstSpike = [Int](repeating: -1, count: net.neuronCount)
         var spikeIds = [[Int]](repeating: [], count: net.neuronCount)
-        for (k, s) in spikes.enumerated() {
+        for (k, s) in spikes.enumerated() where s.reported {
             let n = Int(s.neuron)
             if firstSpike[n] < 0 { firstSpike[n] = k }
             spikeIds[n].append(k)

@@ -1,7 +1,8 @@
 import HeapModule
 
-/// An entry of the global time-ordered queue. At equal times: spikes, then deliveries, then
-/// integration frontiers, then observations; then insertion order.
+/// An entry of the global time-ordered queue. At equal times: spikes, then deliveries, then the
+/// advance of the input-driven neurons through the next input spike, then integration frontiers,
+/// then observations; then insertion order.
 @usableFromInline
 struct QueueEntry: Comparable {
     @usableFromInline var time: Double
@@ -10,7 +11,7 @@ struct QueueEntry: Comparable {
     @usableFromInline var item: Int32
     @usableFromInline var version: UInt32
 
-    @usableFromInline static let spike: UInt8 = 0, fanout: UInt8 = 1, frontier: UInt8 = 2, observation: UInt8 = 3
+    @usableFromInline static let spike: UInt8 = 0, fanout: UInt8 = 1, advance: UInt8 = 2, frontier: UInt8 = 3, observation: UInt8 = 4
 
     @inlinable static func < (l: QueueEntry, r: QueueEntry) -> Bool {
         if l.time != r.time { return l.time < r.time }
@@ -27,6 +28,9 @@ struct SpikeRecord {
     @usableFromInline var record: Int32
     @usableFromInline var time: Double
     @usableFromInline var tbar: Double = 0
+    /// Whether the run's result lists it (an ahead-pass spike is listed when it is fanned out; one
+    /// past a stop at the first output spikes is not).
+    @usableFromInline var reported = false
 }
 
 /// A committed delivery of a spike to one target.
@@ -63,10 +67,13 @@ public final class Simulator {
     /// Upper bound on solver steps per simulation; exceeding it throws.
     public var maxSteps = 50_000_000
     /// Whether input-driven neurons (fed only by every input channel, without delays; not
-    /// outputs) are integrated through the whole trial before the event loop starts, four at a
-    /// time in lockstep between input spikes, instead of one by one interleaved with the other
-    /// neurons through the queue. Their records are the same either way, bit for bit. Not with a
-    /// readout that stops at the first output spikes: that stop would leave most of their steps unused.
+    /// outputs) are integrated four at a time in lockstep between input spikes, ahead of the
+    /// other neurons, instead of one by one interleaved with them through the queue. Their records
+    /// are the same either way, bit for bit. With a readout that runs to tmax they go through the
+    /// whole trial before the event loop starts. With one that stops at the first output spikes
+    /// they go one input spike at a time, when the event loop needs them there (so the stop leaves
+    /// at most one inter-input interval of their steps unused), and after the last input spike the
+    /// event loop integrates them as any other neuron.
     public var simulatesInputDrivenAhead = true
 
     /// One tape per neuron (raw storage: a tape is reached without a uniqueness check of an array).
@@ -100,8 +107,18 @@ public final class Simulator {
     @usableFromInline var observationOrder: [Int] = []
     @usableFromInline var lastRequest = ReadoutRequest()
     @usableFromInline var hasRun = false
-    /// For each spike of an input-driven neuron: the id of that neuron's next spike, or −1.
+    /// For each spike: −2 unless the ahead pass committed it; else the id of the same neuron's
+    /// next spike from the ahead pass, or −1 (none yet).
     @usableFromInline var aheadNext: [Int32] = []
+    /// Per input-driven neuron (by its row): its earliest ahead-pass spike not yet fanned out and
+    /// its latest ahead-pass spike (ids, or −1).
+    @usableFromInline var aheadPending: [Int32] = []
+    @usableFromInline var aheadLatest: [Int32] = []
+    /// The time every input-driven neuron has been integrated to by the ahead pass.
+    @usableFromInline var aheadReached = 0.0
+    /// The lockstep groups of the ahead pass: ranges of `network.inputDriven`, at most four
+    /// neurons of one population each.
+    @usableFromInline let aheadGroups: [Range<Int>]
     /// The neurons of a lockstep group: their runtimes, tapes, states and parameters.
     @usableFromInline let laneRuntime = UnsafeMutablePointer<UnsafeMutablePointer<NeuronRuntime>>.allocate(capacity: 4)
     @usableFromInline let laneTape = UnsafeMutablePointer<UnsafeMutablePointer<NeuronTape>>.allocate(capacity: 4)
@@ -121,6 +138,16 @@ public final class Simulator {
         state = .allocate(capacity: max(network.stateTotal, 1))
         scratch = .allocate(byteCount: network.scratchBytes, alignment: 64)
         taps = [[Tap]](repeating: [], count: network.neuronCount)
+        let driven = network.inputDriven
+        var groups: [Range<Int>] = [], g = 0
+        while g < driven.count {
+            let population = network.populationOf[Int(driven[g])]
+            var end = g + 1
+            while end < driven.count && end - g < 4 && network.populationOf[Int(driven[end])] == population { end += 1 }
+            groups.append(g..<end)
+            g = end
+        }
+        aheadGroups = groups
     }
 
     deinit {
@@ -195,7 +222,9 @@ public final class Simulator {
         }
         hasRun = false
         lastRequest = readout
-        let ahead = simulatesInputDrivenAhead && !net.inputDriven.isEmpty && !readout.stopAfterFirstOutputSpikes
+        let ahead = simulatesInputDrivenAhead && !net.inputDriven.isEmpty
+        // Ahead of a readout that stops early, the input-driven neurons advance one input at a time.
+        let lazyAhead = ahead && readout.stopAfterFirstOutputSpikes
         let nOut = net.outputs.count
         queue = Heap()
         seq = 0
@@ -250,31 +279,38 @@ public final class Simulator {
                 var events = 0
                 var steps = 0
                 var spikeEvents = 0
-                var aheadSpikes = 0
+                aheadNext.removeAll(keepingCapacity: true)
                 if ahead {
-                    try simulateAhead(net: net, params: params, weights: weights, steps: &steps)
-                    aheadSpikes = spikes.count
-                    events = log.count
-                    if events > net.maxEvents { throw EventaxError.tooManyEvents(limit: net.maxEvents) }
-                    // Their spikes reach the other neurons through the queue; `certain` tells those
-                    // neurons how far they may integrate: up to the next spike still to be fanned out.
-                    var latest = [Int32](repeating: -1, count: net.neuronCount)
-                    aheadNext.removeAll(keepingCapacity: true)
-                    aheadNext.append(contentsOf: repeatElement(-1, count: aheadSpikes))
-                    for n in net.inputDriven { certain[Int(n)] = net.tmax }
-                    for sid in spikes.indices.reversed() {
-                        let m = Int(spikes[sid].neuron)
-                        aheadNext[sid] = latest[m]
-                        latest[m] = Int32(sid)
-                        certain[m] = spikes[sid].time
+                    aheadPending.removeAll(keepingCapacity: true)
+                    aheadPending.append(contentsOf: repeatElement(-1, count: net.inputDriven.count))
+                    aheadLatest.removeAll(keepingCapacity: true)
+                    aheadLatest.append(contentsOf: aheadPending)
+                    aheadReached = 0
+                    for n in net.inputDriven { certain[Int(n)] = 0 }
+                    if lazyAhead {
+                        push(0, QueueEntry.advance, 0)
+                    } else {
+                        // Through the whole trial now, one lockstep group at a time (its neurons' data
+                        // stay in cache). Their spikes reach the other neurons through the queue, and
+                        // `certain` tells those neurons how far they may integrate: up to the next of
+                        // these spikes still to be fanned out.
+                        for group in aheadGroups {
+                            for pos in inputOrder.indices {
+                                try advanceInputDriven(group, through: pos, net: net, params: params, weights: weights, steps: &steps)
+                            }
+                            for i in group { try advanceAhead(Int(net.inputDriven[i]), to: net.tmax, net: net, params: params, steps: &steps) }
+                        }
+                        reachedAhead(net.tmax, net: net)
+                        events = log.count
+                        if events > net.maxEvents { throw EventaxError.tooManyEvents(limit: net.maxEvents) }
                     }
-                    for sid in spikes.indices { push(spikes[sid].time, QueueEntry.fanout, sid) }
                 }
                 /// Commits the pending spike of neuron `n` at its frontier (a located crossing, or a jump
                 /// that crossed the threshold), fans it out and reports whether the run may stop.
                 func emitSpike(_ n: Int) throws -> Bool {
                     let t = runtime[n].t
                     let sid = commitSpike(n, net: net, params: params)
+                    spikes[sid].reported = true
                     result.spikes[n].append(t)
                     events += 1
                     if events > net.maxEvents { throw EventaxError.tooManyEvents(limit: net.maxEvents) }
@@ -336,12 +372,13 @@ public final class Simulator {
                         }
                         let src = Int(e.item)
                         spikeEvents += 1
-                        if src >= 0 && src < aheadSpikes {
+                        if src >= 0 && aheadNext[src] != -2 {
                             // A spike of an input-driven neuron, simulated ahead: it counts from now on.
-                            let m = Int(spikes[src].neuron)
+                            let m = Int(spikes[src].neuron), row = Int(net.inputDrivenRow[m])
                             result.spikes[m].append(e.time)
-                            let next = Int(aheadNext[src])
-                            certain[m] = next >= 0 ? spikes[next].time : net.tmax
+                            spikes[src].reported = true
+                            aheadPending[row] = aheadNext[src]
+                            certain[m] = max(certain[m], aheadPending[row] >= 0 ? spikes[Int(aheadPending[row])].time : aheadReached)
                         }
                         if src < 0 {
                             inputPos += 1
@@ -365,6 +402,23 @@ public final class Simulator {
                                 break loop
                             }
                         }
+                    case QueueEntry.advance:
+                        // The input-driven neurons go on through the next input spike (after the
+                        // last one, the event loop takes them on).
+                        let pos = Int(e.item), before = log.count
+                        if pos < inputOrder.count {
+                            for group in aheadGroups {
+                                try advanceInputDriven(group, through: pos, net: net, params: params, weights: weights, steps: &steps)
+                            }
+                            reachedAhead(inputSpikes[Int(inputOrder[pos])].time, net: net)
+                            push(aheadReached, QueueEntry.advance, pos + 1)
+                        } else {
+                            for n in net.inputDriven where !runtime[Int(n)].done {
+                                push(runtime[Int(n)].t, QueueEntry.frontier, Int(n), runtime[Int(n)].version)
+                            }
+                        }
+                        events += log.count - before
+                        if events > net.maxEvents { throw EventaxError.tooManyEvents(limit: net.maxEvents) }
                     default:
                         let k = Int(e.item)
                         for (slot, n) in net.outputs.enumerated() {
@@ -430,6 +484,7 @@ public final class Simulator {
         let t = runtime[n].t
         let sid = spikes.count
         spikes.append(SpikeRecord(neuron: Int32(n), record: Int32(tapes[n].count), time: t))
+        aheadNext.append(-2)
         tapes[n].append(.reset, aux: Int32(sid), t: t, h: 0, state: u)
         let g = opsOf[n]._withUnsafeGuaranteedRef { ops in
             ops.reset(u, p)
@@ -440,47 +495,60 @@ public final class Simulator {
         return sid
     }
 
-    /// Integrates the input-driven neurons through the whole trial, four neurons of one population
-    /// at a time: for each input spike, one lockstep step takes every neuron whose way to the
-    /// spike's time is a single accepted step without a spike (almost all of them, when inputs are
-    /// dense); ``extend`` takes the others (the same steps it would take alone, spikes committed on
-    /// the way); then the delivery. Their steps end at every input time, as in the event loop,
-    /// where the next input time is their horizon, and their records are the ones the event loop
-    /// would make: there, too, nothing but the input spikes reaches them.
-    func simulateAhead(net: Network, params: UnsafeMutablePointer<Double>, weights: UnsafeMutablePointer<Double>,
-                       steps: inout Int) throws {
+    /// Integrates the input-driven neurons `group` (a lockstep group) up to the time of the input
+    /// spike `inputOrder[pos]` and delivers that spike to them: one lockstep step takes every
+    /// neuron whose way to the spike's time is a single accepted step without a spike (almost all
+    /// of them, when inputs are dense); ``extend`` takes the others (the same steps it would take
+    /// alone, spikes committed on the way); then the delivery. Their steps end at every input
+    /// time, as in the event loop, where the next input time is their horizon, and their records
+    /// are the ones the event loop would make: there, too, nothing but the input spikes reaches
+    /// them. Their new spikes are queued for fan-out.
+    func advanceInputDriven(_ group: Range<Int>, through pos: Int, net: Network, params: UnsafeMutablePointer<Double>,
+                            weights: UnsafeMutablePointer<Double>, steps: inout Int) throws {
+        let k = Int(inputOrder[pos])
+        let input = inputSpikes[k]
         let driven = net.inputDriven
-        var g = 0
-        while g < driven.count {
-            let population = net.populationOf[Int(driven[g])]
-            var end = g + 1
-            while end < driven.count && end - g < 4 && net.populationOf[Int(driven[end])] == population { end += 1 }
-            let group = driven[g..<end]
-            for (l, n) in group.map({ Int($0) }).enumerated() {
-                laneRuntime[l] = runtime + n; laneTape[l] = tapes + n
-                laneState[l] = state + net.stateOffset[n]; laneParams[l] = params + net.parameterOffset[n]
-            }
-            let ops = opsOf[Int(driven[g])]
-            for k in inputOrder {
-                let input = inputSpikes[Int(k)]
-                steps += ops._withUnsafeGuaranteedRef {
-                    $0.lockstep(laneRuntime, laneTape, laneState, laneParams, count: group.count, tmax: net.tmax, horizon: input.time, scratch)
-                }
-                for n32 in group {
-                    let n = Int(n32)
-                    if runtime[n].t < input.time { try advanceAhead(n, to: input.time, net: net, params: params, steps: &steps) }
-                    let (_, crossed) = commitDelivery(Int(net.inputDrivenSynapse[Int(net.inputDrivenRow[n]) * net.inputCount + Int(input.channel)]),
-                                                      source: -Int(k) - 1, at: input.time, net: net, params: params, weights: weights)
-                    if crossed {  // the jump itself crossed the threshold: a spike at the input time
-                        _ = commitSpike(n, net: net, params: params)
-                        if log.count > net.maxEvents { throw EventaxError.tooManyEvents(limit: net.maxEvents) }
-                    }
-                }
-                try checkStepCount(steps)
-            }
-            for n in group { try advanceAhead(Int(n), to: net.tmax, net: net, params: params, steps: &steps) }
-            g = end
+        for (l, i) in group.enumerated() {
+            let n = Int(driven[i])
+            laneRuntime[l] = runtime + n; laneTape[l] = tapes + n
+            laneState[l] = state + net.stateOffset[n]; laneParams[l] = params + net.parameterOffset[n]
         }
+        steps += opsOf[Int(driven[group.lowerBound])]._withUnsafeGuaranteedRef {
+            $0.lockstep(laneRuntime, laneTape, laneState, laneParams, count: group.count, tmax: net.tmax, horizon: input.time, scratch)
+        }
+        for i in group {
+            let n = Int(driven[i])
+            if runtime[n].t < input.time { try advanceAhead(n, to: input.time, net: net, params: params, steps: &steps) }
+            let (_, crossed) = commitDelivery(Int(net.inputDrivenSynapse[i * net.inputCount + Int(input.channel)]),
+                                              source: -k - 1, at: input.time, net: net, params: params, weights: weights)
+            if crossed {  // the jump itself crossed the threshold: a spike at the input time
+                try commitAheadSpike(n, net: net, params: params)
+            }
+        }
+        try checkStepCount(steps)
+    }
+
+    /// Notes that the ahead pass has integrated every input-driven neuron to `time`: each is certain
+    /// up to its next spike still to be fanned out, or up to `time`.
+    func reachedAhead(_ time: Double, net: Network) {
+        aheadReached = time
+        for (row, n) in net.inputDriven.enumerated() {
+            let pending = Int(aheadPending[row])
+            certain[Int(n)] = pending >= 0 ? spikes[pending].time : time
+        }
+    }
+
+    /// Commits the pending spike of input-driven neuron `n` in the ahead pass, links it to the
+    /// neuron's previous one and queues its fan-out.
+    func commitAheadSpike(_ n: Int, net: Network, params: UnsafeMutablePointer<Double>) throws {
+        let sid = commitSpike(n, net: net, params: params)
+        let row = Int(net.inputDrivenRow[n])
+        aheadNext[sid] = -1
+        if aheadLatest[row] >= 0 { aheadNext[Int(aheadLatest[row])] = Int32(sid) }
+        if aheadPending[row] < 0 { aheadPending[row] = Int32(sid) }
+        aheadLatest[row] = Int32(sid)
+        push(spikes[sid].time, QueueEntry.fanout, sid)
+        if log.count > net.maxEvents { throw EventaxError.tooManyEvents(limit: net.maxEvents) }
     }
 
     /// Integrates the input-driven neuron `n` up to `horizon` (its steps end there), committing its spikes.
@@ -494,8 +562,7 @@ public final class Simulator {
             steps += tapes[n].count - before
             try checkStepCount(steps)
             if spiked {
-                _ = commitSpike(n, net: net, params: params)
-                if log.count > net.maxEvents { throw EventaxError.tooManyEvents(limit: net.maxEvents) }
+                try commitAheadSpike(n, net: net, params: params)
             } else if runtime[n].t >= horizon || runtime[n].done {
                 return
             }
