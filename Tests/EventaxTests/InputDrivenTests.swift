@@ -90,7 +90,7 @@ struct InputDrivenTests {
         let hidden = 20
         let layers = [PopulationSpec(QIF(), count: hidden, parameters: ["ic": (0..<hidden).map { _ in rng.uniform(0, 0.3) }]),
                       PopulationSpec(QIF(), count: 3)]
-        // Hidden neurons spike between about 2 and 30 ms, the outputs early; the last input comes at 40 ms.
+        // Hidden neurons spike at about 18–31 ms and the outputs at about 30–32 ms; the last input comes at 40 ms.
         let weights = [rng.matrix(5, hidden, 0, 4), rng.matrix(hidden, 3, 1, 4)]
         let net = try Network.layered(inputCount: 5, layers: layers, weights: weights, tmax: 60, solver: Self.tsit5)
         let input: [[Double]] = [[0], [1], [2], [3], [40]]
