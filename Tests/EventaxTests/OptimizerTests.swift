@@ -4,7 +4,7 @@ import Foundation
 
 @Suite struct OptimizerTests {
     @Test("AdamW's first step equals its closed form; global-norm clipping scales to the bound")
-    func optimizer() {
+    func optimizer() throws {
         var opt = AdamW(lr: 0.1, weightDecay: 0.01)
         var p = [1.0, -2.0]
         opt.step(&p, [0.5, -3.0])
@@ -12,7 +12,7 @@ import Foundation
         #expect(abs(p[0] - (1.0 - 0.1 * (0.5 / (0.5 + 1e-8) + 0.01 * 1.0))) < 1e-15)
         #expect(abs(p[1] - (-2.0 - 0.1 * (-3.0 / (3.0 + 1e-8) + 0.01 * -2.0))) < 1e-15)
         var g = [3.0, 4.0]
-        let norm = clipByGlobalNorm(&g, maxNorm: 1)
+        let norm = try clipByGlobalNorm(&g, maxNorm: 1)
         #expect(norm == 5)
         #expect(abs(g[0] - 0.6) < 1e-15 && abs(g[1] - 0.8) < 1e-15)
     }
@@ -51,10 +51,26 @@ import Foundation
     }
 
     @Test("Global-norm clipping leaves gradients within the bound unchanged and returns their norm")
-    func clippingBelowTheBound() {
+    func clippingBelowTheBound() throws {
         var g = [0.3, -0.4]
-        let norm = clipByGlobalNorm(&g, maxNorm: 1)
+        let norm = try clipByGlobalNorm(&g, maxNorm: 1)
         #expect(abs(norm - 0.5) < 1e-15)
         #expect(g == [0.3, -0.4])
+    }
+
+    @Test("Global-norm clipping of gradients whose squares overflow still scales them to the bound; a non-finite entry or a negative bound is a named error")
+    func clippingHugeAndNonFinite() throws {
+        var g = [3e200, -4e200]
+        let norm = try clipByGlobalNorm(&g, maxNorm: 1)
+        #expect(abs(norm / 5e200 - 1) < 1e-15)
+        #expect(abs(g[0] - 0.6) < 1e-15 && abs(g[1] + 0.8) < 1e-15)
+        for bad in [Double.nan, .infinity, -.infinity] {
+            var h = [1.0, bad, 2.0]
+            #expect(throws: EventaxError.self) { try clipByGlobalNorm(&h, maxNorm: 1) }
+            do { try clipByGlobalNorm(&h, maxNorm: 1) } catch { #expect("\(error)".contains("gradient[1]"), "\(error)") }
+            #expect(h[0] == 1 && h[2] == 2)
+        }
+        var z = [1.0]
+        #expect(throws: EventaxError.self) { try clipByGlobalNorm(&z, maxNorm: -1) }
     }
 }

@@ -73,15 +73,19 @@ extension Simulator {
                             }
                         }
 
+                        /// Whether neuron n's state adjoint is zero: then reversing a step, jump or reset
+                        /// of n adds nothing anywhere (every contribution is scaled by it) and is skipped.
+                        func adjointIsZero(_ n: Int) -> Bool {
+                            let ub = ubar + net.stateOffset[n]
+                            for q in 0..<tapes[n].n where ub[q] != 0 { return false }
+                            return true
+                        }
+
                         /// Reverses one step record r of neuron n; returns h̄ (0 for spike steps).
                         func reverseStep(_ n: Int, _ r: Int, spike: Bool, tbar: Double) -> Double {
+                            if !spike && adjointIsZero(n) { return 0 }
                             let (um, p, ub, pb) = context(n)
                             let nS = tapes[n].n, h = tapes[n].rec[r].h
-                            if !spike {
-                                var zero = true
-                                for q in 0..<nS where ub[q] != 0 { zero = false; break }
-                                if zero { return 0 }
-                            }
                             let u = tapes[n].u + r * nS
                             return um._withUnsafeGuaranteedRef { ops in
                                 ops.reverseStep(u, p, h, spike, tbar, ub, pb, scratch)
@@ -112,8 +116,10 @@ extension Simulator {
                                 let s = Int(d.synapse)
                                 let nS = tapes[n].n
                                 let uMinus = tapes[n].u + r * nS
-                                um._withUnsafeGuaranteedRef { ops in
-                                    ops.reverseJump(uMinus, weights + net.weightOffset[s], p, ub, wbar + net.weightOffset[s], pb, scratch)
+                                if !adjointIsZero(n) {
+                                    um._withUnsafeGuaranteedRef { ops in
+                                        ops.reverseJump(uMinus, weights + net.weightOffset[s], p, ub, wbar + net.weightOffset[s], pb, scratch)
+                                    }
                                 }
                                 cursor[n] = r
                                 applyTaps(n, downTo: r)
@@ -144,8 +150,10 @@ extension Simulator {
                                 tRun[n] = 0
                                 let nS = tapes[n].n
                                 let uMinus = tapes[n].u + r * nS
-                                um._withUnsafeGuaranteedRef { ops in
-                                    ops.reverseReset(uMinus, p, ub, pb, scratch)
+                                if !adjointIsZero(n) {
+                                    um._withUnsafeGuaranteedRef { ops in
+                                        ops.reverseReset(uMinus, p, ub, pb, scratch)
+                                    }
                                 }
                                 cursor[n] = r
                                 applyTaps(n, downTo: r)

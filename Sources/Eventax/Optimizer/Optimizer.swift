@@ -84,10 +84,21 @@ public struct AdamW: Optimizer, Codable {
 }
 
 /// Scales `grad` so that its global L2 norm is at most `maxNorm` (optax's `clip_by_global_norm`).
-/// Returns the norm before clipping.
+/// Returns the norm before clipping. Entries must be finite: a NaN or infinite entry is an error
+/// that names it (clipping would turn every entry into NaN or 0). When the sum of squares
+/// overflows although every entry is finite, the norm is computed from the entries divided by the
+/// largest magnitude, so huge gradients are still clipped to `maxNorm` rather than zeroed.
 @discardableResult
-public func clipByGlobalNorm(_ grad: inout [Double], maxNorm: Double) -> Double {
-    let norm = grad.reduce(0) { $0 + $1 * $1 }.squareRoot()
+public func clipByGlobalNorm(_ grad: inout [Double], maxNorm: Double) throws -> Double {
+    guard maxNorm >= 0 else { throw EventaxError.invalid(field: "maxNorm", "must be ≥ 0, got \(maxNorm)") }
+    if let k = grad.firstIndex(where: { !$0.isFinite }) {
+        throw EventaxError.invalid(field: "gradient[\(k)]", "is \(grad[k]); its global norm is not finite")
+    }
+    var norm = grad.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    if !norm.isFinite {
+        let largest = grad.reduce(0) { max($0, abs($1)) }
+        norm = largest * grad.reduce(0) { $0 + ($1 / largest) * ($1 / largest) }.squareRoot()
+    }
     if norm > maxNorm {
         let s = maxNorm / norm
         for k in grad.indices { grad[k] *= s }

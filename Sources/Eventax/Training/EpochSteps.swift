@@ -25,7 +25,7 @@ enum EpochSteps {
                 + "the network diverged (try a smaller --lr) or a spike crossed its threshold with zero slope")
         }
         var g = summedGradient.map { $0 / Double(samples) }
-        let norm = clipByGlobalNorm(&g, maxNorm: clip)
+        let norm = try clipByGlobalNorm(&g, maxNorm: clip)
         optimizer.step(&trainables, g)
         for k in delayRange { trainables[k] = max(0, trainables[k]) }
         template.projectOntoFloors(&trainables)
