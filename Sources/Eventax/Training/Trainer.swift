@@ -261,15 +261,12 @@ public final class Trainer {
             let inputs = idx.map(train.input)
             let starts = inputs.map { Classifier.windowStart(cfg, input: $0) }
             try namingErrors("epoch \(e), training batch \(b + 1) of \(batches.count)") {
-                // Each sample's evaluation notes whether it was classified correctly.
-                let hits = SampleFlags(count: idx.count)
-                let (loss, grads, _) = try BatchEvaluator(network: net, threads: threads).lossAndGradient(
+                let (loss, grads, results) = try BatchEvaluator(network: net, threads: threads).lossAndGradient(
                     inputs, readouts: inputs.map { Classifier.readout(cfg, input: $0) }) { i, r in
                     let ev = Classifier.evaluate(r, label: labels[i], config: cfg, windowStart: starts[i])
-                    hits.set(i, ev.prediction == labels[i])
                     return (ev.loss, ev.cotangent)
                 }
-                correct += hits.setCount
+                for (i, r) in results.enumerated() where Classifier.evaluate(r, label: labels[i], config: cfg, windowStart: starts[i]).prediction == labels[i] { correct += 1 }
                 lossSum += loss
                 try EpochSteps.apply(trainableGradient(grads), samples: idx.count, clip: config.clip, optimizer: &s.optimizer,
                                      trainables: &s.trainables, delayRange: delayRange, template: template)
@@ -297,21 +294,6 @@ public final class Trainer {
         return TrainingSummary(test_accuracy: t.accuracy, best_epoch: s.bestEpoch, epochs: s.epochsDone, wall_seconds: s.wallSeconds,
                                validation_accuracy: s.bestValidationAccuracy, test: t, config: config, threads: threads)
     }
-}
-
-/// One flag per sample, set by parallel evaluations at disjoint indices (each sample is evaluated
-/// by one thread).
-final class SampleFlags: @unchecked Sendable {
-    private let flags: UnsafeMutableBufferPointer<Bool>
-    init(count: Int) {
-        flags = .allocate(capacity: count)
-        flags.initialize(repeating: false)
-    }
-    deinit { flags.deallocate() }
-    /// Sets the flag of sample `i`.
-    func set(_ i: Int, _ value: Bool) { flags[i] = value }
-    /// How many flags are set.
-    var setCount: Int { flags.reduce(0) { $0 + ($1 ? 1 : 0) } }
 }
 
 /// Writes `data` to `path` atomically: a temporary file in the same folder, then a rename.
