@@ -13,6 +13,7 @@ struct CommonTrainOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Dendrites per multi-compartment neuron (default 7).") var dendrites: Int?
     @Option(help: "Loss: ttfs, max, integral, exp-integral.") var loss: String?
     @Option(name: .customLong("ttfs-regularizer"), help: "TTFS loss: separate (−log p + α(e^{t/τ1} − 1), Wunderlich & Pehle; default) or in-log (−log(p + α(e^{t/τ1} − 1)), Eventax's classification notebook).") var ttfsRegularizer: String?
+    @Option(name: .customLong("silent-target-penalty"), parsing: .unconditional, help: "TTFS loss: on a sample whose target output neuron does not spike, add β·(1 − max v) of its potential on a 0.5 ms grid, so the exact gradient pulls it back to threshold (default: none, the paper's loss).") var silentTargetPenalty: Double?
     @Option(parsing: .unconditional, help: "Epochs (default 100).") var epochs: Int?
     @Option(parsing: .unconditional, help: "Seed of initialization, shuffling (and the MNIST validation split).") var seed: UInt64 = 0
     @Option(name: .long, parsing: .unconditional, help: "Minibatch size.") var batchSize: Int?
@@ -42,6 +43,7 @@ struct CommonTrainOptions: ParsableArguments {
         if let dendrites { c.dendrites = dendrites }
         if let loss { c.loss = try parseChoice(loss, option: "--loss", noun: "loss") }
         if let ttfsRegularizer { c.ttfsRegularizer = try parseChoice(ttfsRegularizer, option: "--ttfs-regularizer", noun: "form") }
+        c.silentTargetPenalty = silentTargetPenalty
         if let epochs { c.epochs = epochs }
         if let batchSize { c.batchSize = batchSize }
         if let hidden { c.hidden = hidden }

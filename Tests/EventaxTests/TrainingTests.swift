@@ -27,6 +27,53 @@ import Foundation
         try checkTrainableGradients(c, components: Array(stride(from: 0, to: try Trainer(config: c, threads: 1).template.trainables.count, by: 2)))
     }
 
+    /// A multi-compartment TTFS setup with weak initial weights: on test sample 7 no output spikes.
+    func silentTargetConfig(penalty: Double?) -> TrainingConfig {
+        var c = TrainingConfig()
+        c.neuron = "multicompartment"; c.wmean = 0.15; c.wlim = 0.1; c.solver = "rk4"; c.rtol = nil; c.dt = 0.05; c.seed = 3
+        c.silentTargetPenalty = penalty
+        return c
+    }
+
+    @Test("The silent-target penalty adds β·(1 − max v) of a silent target and its gradient, and leaves a spiking target alone")
+    func silentTargetPenalty() throws {
+        let plain = try Trainer(config: silentTargetConfig(penalty: nil), threads: 1)
+        let penalized = try Trainer(config: silentTargetConfig(penalty: 0.7), threads: 1)
+        let sample = YinYang.generate(.test)[7]
+        let t0 = plain.trainables(of: plain.template)
+        let (l0, g0, r0) = try lossAndGradient(plain, t0, sample)
+        let (l1, g1, r1) = try lossAndGradient(penalized, t0, sample)
+        #expect(r0.ttfs.allSatisfy { $0 == nil } && r1.ttfs.allSatisfy { $0 == nil }, "\(r1.ttfs)")
+        // Without the penalty nothing depends on the trainables: every output is silent.
+        #expect(g0.allSatisfy { $0 == 0 })
+        let vmax = r1.states[sample.label].map { $0[0] }.max()!
+        #expect(vmax > 0 && vmax < 1)
+        #expect(abs(l1 - (l0 + 0.7 * (1 - vmax))) <= 1e-12 * l1, "\(l1) vs \(l0) + 0.7·(1 − \(vmax))")
+        #expect(g1.filter { $0 != 0 }.count > 10)
+        // With stronger weights the target spikes and the penalty is absent: same loss and gradient as without it.
+        var strong = silentTargetConfig(penalty: nil); strong.wmean = 1.5; strong.wlim = 3
+        var strongPenalized = strong; strongPenalized.silentTargetPenalty = 0.7
+        let a = try Trainer(config: strong, threads: 1), b = try Trainer(config: strongPenalized, threads: 1)
+        let ts = a.trainables(of: a.template)
+        let (la, ga, ra) = try lossAndGradient(a, ts, sample)
+        let (lb, gb, rb) = try lossAndGradient(b, ts, sample)
+        #expect(ra.ttfs[sample.label] != nil && rb.ttfs == ra.ttfs)
+        // Every output spiked, so the run stopped early with grid observations still unmade.
+        #expect(rb.ttfs.allSatisfy { $0 != nil } && rb.states[0].contains { $0.isEmpty })
+        #expect(lb == la)
+        for k in ga.indices { #expect(abs(gb[k] - ga[k]) <= 1e-12 * abs(ga[k]) + 1e-15, "trainable \(k): \(gb[k]) vs \(ga[k])") }
+        var bad = silentTargetConfig(penalty: 0)
+        do { try bad.validate(); Issue.record("β = 0 should be refused") } catch { #expect("\(error)".hasPrefix("--silent-target-penalty: must be a finite number > 0, got 0")) }
+        bad = silentTargetConfig(penalty: 1); bad.loss = .max
+        do { try bad.validate(); Issue.record("the penalty with the max loss should be refused") } catch { #expect("\(error)".hasPrefix("--silent-target-penalty: applies to the ttfs loss only")) }
+    }
+
+    @Test("The silent-target penalty through the whole network matches finite differences")
+    func silentTargetPenaltyGradients() throws {
+        let c = silentTargetConfig(penalty: 0.7)
+        try checkTrainableGradients(c, components: Array(stride(from: 0, to: try Trainer(config: c, threads: 1).template.trainables.count, by: 5)))
+    }
+
     @Test("A logit scale through the whole network matches finite differences", arguments: [LossKind.max, .expIntegral])
     func logitScaleGradients(loss: LossKind) throws {
         var c = TrainingConfig()

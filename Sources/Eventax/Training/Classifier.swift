@@ -201,7 +201,10 @@ public enum Classifier {
     /// The readout request for a loss.
     public static func readout(_ config: TrainingConfig) -> ReadoutRequest {
         switch config.loss {
-        case .ttfs: return .ttfs
+        case .ttfs:
+            // With the silent-target penalty, also observe on the max grid: a silent target keeps the
+            // simulation from stopping early, so its observations are all made.
+            return config.silentTargetPenalty == nil ? .ttfs : ReadoutRequest(stopAfterFirstOutputSpikes: true, observationTimes: maxGrid(tmax: config.tmax))
         case .max: return ReadoutRequest(observationTimes: maxGrid(tmax: config.tmax))
         case .integral, .expIntegral: return ReadoutRequest(observationTimes: [config.tmax])
         }
@@ -214,11 +217,20 @@ public enum Classifier {
     /// by ``TrainingConfig/logitScale``.
     public static func evaluate(_ r: SimulationResult, label: Int, config: TrainingConfig, windowStart: Double = 0) -> (loss: Double, cotangent: Cotangent, prediction: Int) {
         if config.loss == .ttfs {
-            let (l, ct) = TTFSCrossEntropy(regularizer: config.ttfsRegularizer ?? .separate).lossAndCotangent(ttfs: r.ttfs, label: label, tmax: config.tmax)
+            var (l, ct) = TTFSCrossEntropy(regularizer: config.ttfsRegularizer ?? .separate).lossAndCotangent(ttfs: r.ttfs, label: label, tmax: config.tmax)
             let t = r.ttfs.map { $0 ?? .infinity }
             var pred = 0
             for k in t.indices where t[k] < t[pred] { pred = k }
-            return (l, Cotangent(ttfs: ct), pred)
+            guard let beta = config.silentTargetPenalty, r.ttfs[label] == nil, !r.states[label].isEmpty,
+                  r.states.allSatisfy({ $0.allSatisfy { !$0.isEmpty } }) else { return (l, Cotangent(ttfs: ct), pred) }
+            // The silent target's potential: β·(1 − max_g v(t_g)), through the largest grid value.
+            let v = r.states[label]
+            var best = 0
+            for g in v.indices where v[g][0] > v[best][0] { best = g }
+            l += beta * (1 - v[best][0])
+            var stateCt = r.states.map { $0.map { [Double](repeating: 0, count: $0.count) } }
+            stateCt[label][best][0] = -beta
+            return (l, Cotangent(ttfs: ct, states: stateCt), pred)
         }
         // Each readout's raw logit, and how a cotangent d of that logit spreads over its observations.
         let raw: [Double], spread: (Int, Double) -> [[Double]]

@@ -53,6 +53,14 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// TTFS loss: where its regularizer enters (nil: ``TTFSCrossEntropy/Regularizer/separate``,
     /// Wunderlich & Pehle's sum; `inLog` is the form of Eventax's classification notebook).
     public var ttfsRegularizer: TTFSCrossEntropy.Regularizer?
+    /// TTFS loss: β of the silent-target penalty (nil: none, the paper's loss). On a sample whose
+    /// target output neuron does not spike, the TTFS loss is flat in every parameter of that
+    /// neuron (its missing spike counts as `tmax`), so nothing pulls it back to threshold once a
+    /// step has pushed its potential below it. With β set, such a sample adds β·(1 − max v), the
+    /// largest value of the target's first observable (the membrane potential v of the built-in
+    /// models; 1 is the LIF and multi-compartment threshold) on the 0.5 ms grid of the max loss,
+    /// with its exact gradient.
+    public var silentTargetPenalty: Double?
     /// Epochs.
     public var epochs = 100
     /// Seed of initialization and shuffling.
@@ -162,6 +170,10 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         if let g = logitScale {
             guard loss != .ttfs else { throw EventaxError.invalid(field: "--logit-scale", "applies to the state-based losses only, got --loss ttfs") }
             guard g.isFinite, g > 0 else { throw EventaxError.invalid(field: "--logit-scale", "must be a finite number > 0, got \(g)") }
+        }
+        if let b = silentTargetPenalty {
+            guard loss == .ttfs else { throw EventaxError.invalid(field: "--silent-target-penalty", "applies to the ttfs loss only, got --loss \(loss.rawValue)") }
+            guard b.isFinite, b > 0 else { throw EventaxError.invalid(field: "--silent-target-penalty", "must be a finite number > 0, got \(b)") }
         }
         if ttfsRegularizer != nil && loss != .ttfs { throw EventaxError.invalid(field: "--ttfs-regularizer", "applies to the ttfs loss only, got --loss \(loss.rawValue)") }
         if let n = evalSubset, n < 1 { throw EventaxError.invalid(field: "--eval-subset", "must be ≥ 1, got \(n)") }
