@@ -334,6 +334,8 @@ import Testing
             (["yinyang", "--ttfs-regularizer", "inside"], "--ttfs-regularizer: unknown form \"inside\""),
             (["yinyang", "--loss", "max", "--ttfs-regularizer", "in-log"], "--ttfs-regularizer: applies to the ttfs loss only, got --loss max"),
             (["yinyang", "--loss", "max", "--logit-scale", "0"], "--logit-scale: must be a finite number > 0, got 0.0"),
+            (["yinyang", "--silent-target-penalty=-1"], "--silent-target-penalty: must be a finite number > 0, got -1.0"),
+            (["yinyang", "--loss", "integral", "--silent-target-penalty", "1"], "--silent-target-penalty: applies to the ttfs loss only, got --loss integral"),
             (["mnist", "--data", "/nonexistent-eventax-mnist"], "/nonexistent-eventax-mnist"),
             (["yinyang", "--param", "c"], "--param: expected NAME=VALUE with a number, got \"c\""),
             (["yinyang", "--param", "c=-65"], "--param: qif has no settable parameter \"c\""),
