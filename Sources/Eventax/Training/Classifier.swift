@@ -214,7 +214,8 @@ public enum Classifier {
     /// `windowStart` > 0 (observations at the start and the end), the integral logits cover the
     /// window only: ∫ₛᵀ v dt, and ∫ₛᵀ e^{−(t−s)/H} v dt = e^{s/H}·(E(T) − E(s)) with E the readout's
     /// exp_area state (H its horizon, ``TrainingConfig/tmax``). State-based logits are multiplied
-    /// by ``TrainingConfig/logitScale``.
+    /// by ``TrainingConfig/logitScale``. With ``TrainingConfig/silentTargetPenalty`` β, a TTFS sample
+    /// whose target did not spike adds β·(1 − max v) of the target's grid observations.
     public static func evaluate(_ r: SimulationResult, label: Int, config: TrainingConfig, windowStart: Double = 0) -> (loss: Double, cotangent: Cotangent, prediction: Int) {
         if config.loss == .ttfs {
             var (l, ct) = TTFSCrossEntropy(regularizer: config.ttfsRegularizer ?? .separate).lossAndCotangent(ttfs: r.ttfs, label: label, tmax: config.tmax)
