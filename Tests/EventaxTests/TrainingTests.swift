@@ -74,6 +74,25 @@ import Foundation
         try checkTrainableGradients(c, components: Array(stride(from: 0, to: try Trainer(config: c, threads: 1).template.trainables.count, by: 5)))
     }
 
+    @Test("A silent target beside spiking outputs: the penalty and the spike-time loss together match finite differences")
+    func silentTargetBesideSpikes() throws {
+        // Weights between the silent and the strong setups: find a test sample whose target stays
+        // silent while another output spikes, so both cotangents (states and spike times) are used.
+        var c = silentTargetConfig(penalty: 0.7); c.wmean = 0.5; c.wlim = 1
+        let trainer = try Trainer(config: c, threads: 1)
+        let test = YinYang.generate(.test)
+        let t0 = trainer.trainables(of: trainer.template)
+        var found: Int?
+        for k in 0..<100 {
+            let r = try Simulator(network: trainer.template).run(YinYangTask.encode(test[k]), readout: Classifier.readout(c))
+            if r.ttfs[test[k].label] == nil && r.ttfs.contains(where: { $0 != nil }) { found = k; break }
+        }
+        let k = try #require(found, "no test sample with a silent target and a spiking output")
+        let (_, g, _) = try lossAndGradient(trainer, t0, test[k])
+        #expect(g.contains { $0 != 0 })
+        try checkTrainableGradients(c, components: Array(stride(from: 1, to: t0.count, by: 5)), sample: k)
+    }
+
     @Test("A logit scale through the whole network matches finite differences", arguments: [LossKind.max, .expIntegral])
     func logitScaleGradients(loss: LossKind) throws {
         var c = TrainingConfig()
@@ -142,10 +161,10 @@ import Foundation
 
     /// Central differences (fourth order, Double) of the loss on one Yin-Yang sample against the
     /// trainer's gradient, for the given trainable components whose spike counts do not change.
-    func checkTrainableGradients(_ c: TrainingConfig, components: [Int], eps: Double = 1e-5) throws {
+    func checkTrainableGradients(_ c: TrainingConfig, components: [Int], eps: Double = 1e-5, sample index: Int = 7) throws {
         let trainer = try Trainer(config: c, threads: 1)
         let t0 = trainer.trainables(of: trainer.template)
-        let sample = YinYang.generate(.test)[7]
+        let sample = YinYang.generate(.test)[index]
         let (_, g, base) = try lossAndGradient(trainer, t0, sample)
         #expect(g.count == t0.count)
         var checked = 0, nonzero = 0
