@@ -198,6 +198,13 @@ public enum Classifier {
         return ReadoutRequest(observationTimes: [start, config.tmax])
     }
 
+    /// The first observation time at which the first observable (v) is largest.
+    static func peakIndex(_ observations: [[Double]]) -> Int {
+        var best = 0
+        for k in observations.indices where observations[k][0] > observations[best][0] { best = k }
+        return best
+    }
+
     /// The readout request for a loss.
     public static func readout(_ config: TrainingConfig) -> ReadoutRequest {
         switch config.loss {
@@ -225,9 +232,7 @@ public enum Classifier {
             guard let beta = config.silentTargetPenalty, r.ttfs[label] == nil, !r.states[label].isEmpty,
                   r.states.allSatisfy({ $0.allSatisfy { !$0.isEmpty } }) else { return (l, Cotangent(ttfs: ct), pred) }
             // The silent target's potential: β·(1 − max_g v(t_g)), through the largest grid value.
-            let v = r.states[label]
-            var best = 0
-            for g in v.indices where v[g][0] > v[best][0] { best = g }
+            let v = r.states[label], best = peakIndex(v)
             l += beta * (1 - v[best][0])
             var stateCt = r.states.map { $0.map { [Double](repeating: 0, count: $0.count) } }
             stateCt[label][best][0] = -beta
@@ -245,11 +250,7 @@ public enum Classifier {
                 return [start, end]
             }
         } else if config.loss == .max {
-            let argmax = r.states.map { states in
-                var best = 0
-                for k in states.indices where states[k][0] > states[best][0] { best = k }
-                return best
-            }
+            let argmax = r.states.map(peakIndex)
             raw = r.states.indices.map { r.states[$0][argmax[$0]][0] }
             spread = { o, d in r.states[o].indices.map { k in [k == argmax[o] ? d : 0, 0, 0] } }
         } else {
