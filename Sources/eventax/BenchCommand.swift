@@ -25,15 +25,46 @@ struct Bench: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Minimum seconds per measurement.")
     var seconds: Double = 3
 
+    @Option(name: .long, help: "Measure this solver (\(ButcherTableau.builtInNames.joined(separator: ", "))) on the Yin-Yang and MNIST-scale workloads instead of their built-in configurations, with --rtol and --dt as in `eventax train`.")
+    var solver: String?
+
+    @Option(name: .long, parsing: .unconditional, help: "With --solver: relative tolerance of adaptive steps (absolute tolerance rtol/100, as in training); 0 means constant steps of --dt.")
+    var rtol: Double?
+
+    @Option(name: .long, parsing: .unconditional, help: "With --solver: step size (first step when adaptive; default 0.05).")
+    var dt: Double?
+
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads: must be ≥ 1, got \(threads)") }
         guard batch >= 1 && batch <= 5000 else { throw ValidationError("--batch: must be in 1...5000, got \(batch)") }
         guard seconds > 0 && seconds.isFinite else { throw ValidationError("--seconds: must be > 0, got \(seconds)") }
     }
 
+    /// The configuration named by `--solver`, `--rtol` and `--dt` (validated as `eventax train`
+    /// validates them), or nil for the built-in configurations.
+    func customSolver() throws -> (name: String, config: SolverConfig)? {
+        guard let solver else {
+            if rtol != nil || dt != nil { throw CLIError(description: "--\(rtol != nil ? "rtol" : "dt"): applies with --solver only") }
+            return nil
+        }
+        if let only, only.hasPrefix("multicompartment") {
+            throw CLIError(description: "--solver: applies to the Yin-Yang and MNIST-scale workloads, not to --only \(only)")
+        }
+        let dt = dt ?? 0.05, rtol = rtol == 0 ? nil : (rtol ?? 1e-6), name = solver.lowercased()
+        let config = try SolverConfig.fromOptions(solver: name, dt: dt, rtol: rtol)
+        return ("\(name)-" + (rtol.map { "rtol\($0)" } ?? "dt\(dt)"), config)
+    }
+
     func run() throws {
+        try reportingErrors(measure)
+    }
+
+    /// Measures the selected configurations and prints them.
+    func measure() throws {
         var records: [BenchRecord] = []
-        for (name, solver, recording) in YinYangBenchmark.configurations where only.map({ name.contains($0) }) ?? true {
+        let custom = try customSolver()
+        let configurations = custom.map { [("qif-5-50-3-" + $0.name, $0.config, false)] } ?? YinYangBenchmark.configurations
+        for (name, solver, recording) in configurations where only.map({ name.contains($0) }) ?? true {
             let r = try YinYangBenchmark.measure(name: name, solver: solver, batch: batch, threads: threads, minSeconds: seconds,
                                                  reference: !noReference, recording: recording)
             records.append(r)
@@ -44,8 +75,9 @@ struct Bench: ParsableCommand {
             }
         }
         if let only, only.hasPrefix("mnist") {
-            for (name, solver) in [("mnist-lif-euler-0.05", SolverConfig(tableau: .euler, dt: 0.05)),
-                                   ("mnist-lif-tsit5-adaptive", SolverConfig(tableau: .tsit5, dt: 0.05, adaptive: AdaptiveConfig(rtol: 1e-6, atol: 1e-8)))] {
+            let builtIn = [("mnist-lif-euler-0.05", SolverConfig(tableau: .euler, dt: 0.05)),
+                           ("mnist-lif-tsit5-adaptive", SolverConfig(tableau: .tsit5, dt: 0.05, adaptive: AdaptiveConfig(rtol: 1e-6, atol: 1e-8)))]
+            for (name, solver) in custom.map({ [("mnist-lif-" + $0.name, $0.config)] }) ?? builtIn {
                 let m = try MNISTScaleBenchmark.measure(solver: solver, batch: batch, threads: threads, minSeconds: seconds)
                 print(String(format: "%-28@ fwd %7.1f samples/s   fwd+bwd %7.1f samples/s   hidden spikes/sample %.1f   steps/sample %.0f",
                              name as NSString, m.fwd, m.fwdbwd, m.hiddenSpikes, m.steps))

@@ -506,4 +506,38 @@ import Testing
         #expect(result.stderr.hasPrefix("error: \(run.path)/summary.json: not a valid run summary: test_accuracy: expected Double"), "stderr: \(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("table.md").path))
     }
+
+    /// `eventax bench --solver` measures the configuration that `--rtol` and `--dt` give (read as
+    /// `eventax train` reads them) instead of the built-in ones: a 1000-fold looser tolerance takes
+    /// fewer steps and misses the Dopri5 reference's spike times by more. Bad values are refused
+    /// with the option's name.
+    @Test(CLITests.needsBinary)
+    func benchMeasuresAChosenSolver() throws {
+        func record(_ arguments: [String]) throws -> JSONNode {
+            let r = try Self.runBinary(["bench", "--only", "qif", "--batch", "16", "--seconds", "0.01", "--threads", "1", "--json"] + arguments)
+            #expect(r.status == 0, "stderr: \(r.stderr)")
+            let records = try JSONNode(JSONValue.parse(r.stdout, source: "stdout")).array()
+            try #require(records.count == 1)
+            return records[0]
+        }
+        let loose = try record(["--solver", "bosh3", "--rtol", "1e-3"]), tight = try record(["--solver", "BOSH3", "--rtol", "1e-6"])
+        #expect(try loose.required("name").string() == "qif-5-50-3-bosh3-rtol0.001")
+        #expect(try tight.required("name").string() == "qif-5-50-3-bosh3-rtol1e-06")
+        #expect(try loose.required("steps_per_sample").number() < tight.required("steps_per_sample").number())
+        let looseError = try loose.required("spike_time_error").number(), tightError = try tight.required("spike_time_error").number()
+        #expect(looseError > tightError && tightError > 0, "spike-time errors \(looseError), \(tightError)")
+        let constant = try record(["--solver", "euler", "--rtol", "0", "--dt", "0.1"])
+        #expect(try constant.required("name").string() == "qif-5-50-3-euler-dt0.1")
+
+        for (arguments, message) in [(["--rtol", "1e-3"], "--rtol: applies with --solver only"),
+                                     (["--dt", "0.1"], "--dt: applies with --solver only"),
+                                     (["--solver", "rk9"], "--solver: unknown method \"rk9\""),
+                                     (["--solver", "rk4"], "--solver: rk4 has no embedded error estimate"),
+                                     (["--solver", "tsit5", "--rtol=-1"], "--rtol: must be a finite number > 0, got -1.0"),
+                                     (["--solver", "tsit5", "--only", "multicompartment"], "--solver: applies to the Yin-Yang and MNIST-scale workloads")] {
+            let result = try Self.runBinary(["bench", "--seconds", "0.01", "--batch", "4"] + arguments)
+            Self.expectRefused(result, message)
+            #expect(result.stdout.isEmpty)
+        }
+    }
 }

@@ -122,4 +122,29 @@ struct GrowthNeuron: NeuronModel {
             #expect(runs[k].steps > runs[k - 1].steps, "\(name): steps \(runs.map(\.steps))")
         }
     }
+
+    @Test("The command-line options name a solver configuration; bad values are refused naming the option")
+    func configurationFromOptions() throws {
+        let adaptive = try SolverConfig.fromOptions(solver: "bosh3", dt: 0.1, rtol: 1e-3)
+        #expect(adaptive.tableau.name == "bosh3" && adaptive.dt == 0.1)
+        #expect(adaptive.adaptive?.rtol == 1e-3 && adaptive.adaptive?.atol == 1e-5)
+        let constant = try SolverConfig.fromOptions(solver: "euler", dt: 0.25, rtol: nil)
+        #expect(constant.tableau.name == "euler" && constant.dt == 0.25 && constant.adaptive == nil)
+        let bad: [(String, Double, Double?, String)] = [
+            ("rk9", 0.05, 1e-6, "--solver: unknown method \"rk9\" (known: euler, heun, midpoint, rk4, bosh3, tsit5, dopri5)"),
+            ("tsit5", 0, 1e-6, "--dt: must be a finite number > 0, got 0.0"),
+            ("tsit5", .nan, nil, "--dt: must be a finite number > 0, got nan"),
+            ("tsit5", 0.05, -1, "--rtol: must be a finite number > 0, got -1.0"),
+            ("tsit5", 0.05, .infinity, "--rtol: must be a finite number > 0, got inf"),
+            ("rk4", 0.05, 1e-6, "--solver: rk4 has no embedded error estimate: adaptive steps (--rtol) need heun, bosh3, tsit5 or dopri5; --rtol 0 gives constant steps of --dt"),
+        ]
+        for (solver, dt, rtol, message) in bad {
+            do {
+                _ = try SolverConfig.fromOptions(solver: solver, dt: dt, rtol: rtol)
+                Issue.record("\(solver), dt \(dt), rtol \(String(describing: rtol)) should be refused")
+            } catch {
+                #expect("\(error)" == message)
+            }
+        }
+    }
 }

@@ -432,6 +432,12 @@ import Foundation
         do { try c.validate() } catch { #expect("\(error)".hasPrefix("--lr:")) }
         c = TrainingConfig(); c.solver = "rk5"
         do { try c.validate() } catch { #expect("\(error)".hasPrefix("--solver:")) }
+        // Euler has no error estimate: with the default --rtol it is refused, with --rtol 0 it runs constant steps.
+        c = TrainingConfig(); c.solver = "euler"
+        do { try c.validate(); Issue.record("adaptive Euler should be refused") } catch { #expect("\(error)".hasPrefix("--solver: euler has no embedded error estimate")) }
+        c.rtol = nil
+        #expect((try? c.validate()) != nil)
+        #expect(c.solverConfig.adaptive == nil && c.solverConfig.tableau.name == "euler")
         c = TrainingConfig(); c.loss = .expIntegral; c.ttfsRegularizer = .inLog
         #expect((try? c.validate()) == nil)
         do { try c.validate() } catch { #expect("\(error)".hasPrefix("--ttfs-regularizer:")) }

@@ -100,6 +100,23 @@ public struct SolverConfig: Sendable {
         self.tableau = tableau; self.dt = dt; self.adaptive = adaptive
     }
 
+    /// The configuration that the `--solver`, `--dt` and `--rtol` options of the command-line tool
+    /// name: adaptive steps with atol = rtol/100, or constant steps of `dt` when `rtol` is nil.
+    /// Errors name the option and the value.
+    public static func fromOptions(solver: String, dt: Double, rtol: Double?) throws -> SolverConfig {
+        guard let tab = ButcherTableau.named(solver) else {
+            throw EventaxError.invalid(field: "--solver", "unknown method \"\(solver)\" (known: \(ButcherTableau.builtInNames.joined(separator: ", ")))")
+        }
+        guard dt.isFinite, dt > 0 else { throw EventaxError.invalid(field: "--dt", "must be a finite number > 0, got \(dt)") }
+        if let r = rtol, !(r.isFinite && r > 0) { throw EventaxError.invalid(field: "--rtol", "must be a finite number > 0, got \(r)") }
+        if rtol != nil, tab.bError == nil {
+            throw EventaxError.invalid(field: "--solver", "\(solver) has no embedded error estimate: adaptive steps (--rtol) need heun, bosh3, tsit5 or dopri5; --rtol 0 gives constant steps of --dt")
+        }
+        let config = SolverConfig(tableau: tab, dt: dt, adaptive: rtol.map { AdaptiveConfig(rtol: $0, atol: $0 * 1e-2) })
+        try config.validate()
+        return config
+    }
+
     /// Checks the configuration and names the offending field.
     public func validate() throws {
         guard dt.isFinite, dt > 0 else { throw EventaxError.invalid(field: "solver.dt", "must be a finite number > 0, got \(dt)") }

@@ -64,8 +64,7 @@ public struct RegressionConfig: Codable, Sendable, Equatable {
 
     /// The solver configuration.
     public var solverConfig: SolverConfig {
-        let tab = ButcherTableau.named(solver) ?? .euler
-        return SolverConfig(tableau: tab, dt: dt, adaptive: rtol.map { AdaptiveConfig(rtol: $0, atol: $0 * 1e-2) })
+        (try? SolverConfig.fromOptions(solver: solver, dt: dt, rtol: rtol)) ?? SolverConfig(tableau: .euler, dt: 0.05)
     }
 
     /// Checks every field; the error names the command-line option of the offending one.
@@ -90,14 +89,7 @@ public struct RegressionConfig: Codable, Sendable, Equatable {
         guard wmean.isFinite else { throw EventaxError.invalid(field: "--wmean", "must be finite, got \(wmean)") }
         guard wlim.isFinite, wlim >= 0 else { throw EventaxError.invalid(field: "--wlim", "must be a finite number ≥ 0, got \(wlim)") }
         guard blim.isFinite, blim >= 0 else { throw EventaxError.invalid(field: "--blim", "must be a finite number ≥ 0, got \(blim)") }
-        guard ButcherTableau.named(solver) != nil else {
-            throw EventaxError.invalid(field: "--solver", "unknown method \"\(solver)\" (known: \(ButcherTableau.builtInNames.joined(separator: ", ")))")
-        }
-        try positive(dt, "--dt")
-        if let r = rtol { try positive(r, "--rtol") }
-        if rtol != nil, ButcherTableau.named(solver)?.bError == nil {
-            throw EventaxError.invalid(field: "--solver", "\(solver) has no embedded error estimate; adaptive steps (--rtol) need heun, bosh3, tsit5 or dopri5")
-        }
+        _ = try SolverConfig.fromOptions(solver: solver, dt: dt, rtol: rtol)
         guard trainSize >= 1 else { throw EventaxError.invalid(field: "--train-size", "must be ≥ 1, got \(trainSize)") }
         guard validationSize >= 1 else { throw EventaxError.invalid(field: "--validation-size", "must be ≥ 1, got \(validationSize)") }
         guard testSize >= 2 else { throw EventaxError.invalid(field: "--test-size", "must be ≥ 2 (a grid with both ends), got \(testSize)") }

@@ -184,16 +184,13 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         guard batchSize >= 1 else { throw EventaxError.invalid(field: "--batch-size", "must be ≥ 1, got \(batchSize)") }
         guard learningRate.isFinite, learningRate > 0 else { throw EventaxError.invalid(field: "--lr", "must be a finite number > 0, got \(learningRate)") }
         guard hidden >= 1 else { throw EventaxError.invalid(field: "--hidden", "must be ≥ 1, got \(hidden)") }
-        guard ButcherTableau.named(solver) != nil else { throw EventaxError.invalid(field: "--solver", "unknown method \"\(solver)\" (known: \(ButcherTableau.builtInNames.joined(separator: ", ")))") }
-        guard dt.isFinite, dt > 0 else { throw EventaxError.invalid(field: "--dt", "must be a finite number > 0, got \(dt)") }
-        if let r = rtol, !(r.isFinite && r > 0) { throw EventaxError.invalid(field: "--rtol", "must be a finite number > 0, got \(r)") }
+        _ = try SolverConfig.fromOptions(solver: solver, dt: dt, rtol: rtol)
         guard clip.isFinite, clip > 0 else { throw EventaxError.invalid(field: "--clip", "must be a finite number > 0, got \(clip)") }
         if let w = wlim, !(w.isFinite && w >= 0) { throw EventaxError.invalid(field: "--wlim", "must be a finite number ≥ 0, got \(w)") }
         if let w = wmean, !w.isFinite { throw EventaxError.invalid(field: "--wmean", "must be finite, got \(w)") }
         if let d = delayLimit, !(d.isFinite && d >= 0) { throw EventaxError.invalid(field: "--delays", "must be a finite number ≥ 0, got \(d)") }
         if let d = axonalDelayLimit, !(d.isFinite && d >= 0) { throw EventaxError.invalid(field: "--axonal-delays", "must be a finite number ≥ 0, got \(d)") }
         if let n = trainSubset, !(1...trainAvailable).contains(n) { throw EventaxError.invalid(field: "--train-subset", "must be in 1...\(trainAvailable), got \(n)") }
-        try solverConfig.validate()
         try validateModelParameters()
     }
 
@@ -217,7 +214,6 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
 
     /// The solver configuration.
     public var solverConfig: SolverConfig {
-        let tab = ButcherTableau.named(solver) ?? .euler
-        return SolverConfig(tableau: tab, dt: dt, adaptive: rtol.map { AdaptiveConfig(rtol: $0, atol: $0 * 1e-2) })
+        (try? SolverConfig.fromOptions(solver: solver, dt: dt, rtol: rtol)) ?? SolverConfig(tableau: .euler, dt: 0.05)
     }
 }
