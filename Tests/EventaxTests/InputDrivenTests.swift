@@ -14,8 +14,19 @@ struct InputDrivenTests {
     /// the first output spikes, the ahead pass may have committed events up to the next input time
     /// past the stop (they get zero cotangents): then the event and record counts may be larger.
     /// `cotangent` makes the cotangent from the result of the run without the ahead pass.
+    /// With a readout that stops early, the ahead pass is also run in slices of 1 and 5 steps and
+    /// in unlimited ones (a whole inter-input interval at a time).
     func compare(_ net: Network, _ input: [[Double]], _ readout: ReadoutRequest, _ cotangent: (SimulationResult) -> Cotangent) throws {
+        for slice in readout.stopAfterFirstOutputSpikes ? [64, 1, 5, .max] : [64] {
+            try compare(net, input, readout, aheadSliceSteps: slice, cotangent)
+        }
+    }
+
+    func compare(_ net: Network, _ input: [[Double]], _ readout: ReadoutRequest, aheadSliceSteps: Int,
+                 _ cotangent: (SimulationResult) -> Cotangent) throws {
         let ahead = Simulator(network: net), loop = Simulator(network: net)
+        #expect(ahead.aheadSliceSteps == 64)
+        ahead.aheadSliceSteps = aheadSliceSteps
         loop.simulatesInputDrivenAhead = false
         let a = try ahead.run(input, readout: readout), b = try loop.run(input, readout: readout)
         let ct = cotangent(b)
@@ -96,7 +107,9 @@ struct InputDrivenTests {
         let input: [[Double]] = [[0], [1], [2], [3], [40]]
         let ct = Cotangent(ttfs: [0.5, -0.3, 0.8])
         try compare(net, input, .ttfs, ct)
+        // Unlimited slices: the ahead pass integrates the hidden neurons up to the last input.
         let sim = Simulator(network: net)
+        sim.aheadSliceSteps = .max
         let r = try sim.run(input, readout: .ttfs)
         let stop = try #require(r.ttfs.compactMap { $0 }.max())
         #expect(r.ttfs.allSatisfy { $0 != nil } && stop < 40, "the outputs must all spike before the last input")
@@ -110,6 +123,13 @@ struct InputDrivenTests {
         var perNeuron = r.spikes.map { $0.map { _ in 0.1 } }
         perNeuron[n].append(0.1)
         #expect(throws: EventaxError.self) { try sim.gradient(Cotangent(ttfs: [0, 0, 0], spikes: perNeuron)) }
+        // Slices of one step stop integrating the hidden neurons right after the stop.
+        let sliced = Simulator(network: net)
+        sliced.aheadSliceSteps = 1
+        let s = try sliced.run(input, readout: .ttfs)
+        #expect(s.ttfs == r.ttfs && s.spikes == r.spikes)
+        #expect(s.stepCount < r.stepCount, "steps: slices of 1 \(s.stepCount), unlimited \(r.stepCount)")
+        #expect(sliced.spikes.count <= sim.spikes.count)
     }
 
     @Test("Mixed network: input-driven neurons beside recurrent, delayed and output neurons fed by inputs")

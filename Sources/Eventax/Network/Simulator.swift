@@ -71,10 +71,16 @@ public final class Simulator {
     /// other neurons, instead of one by one interleaved with them through the queue. Their records
     /// are the same either way, bit for bit. With a readout that runs to tmax they go through the
     /// whole trial before the event loop starts. With one that stops at the first output spikes
-    /// they go one input spike at a time, when the event loop needs them there (so the stop leaves
-    /// at most one inter-input interval of their steps unused), and after the last input spike the
-    /// event loop integrates them as any other neuron.
+    /// they go one input spike at a time, when the event loop needs them there, in slices of at
+    /// most ``aheadSliceSteps`` steps per neuron (so the stop leaves at most one slice of their
+    /// steps unused), and after the last input spike the event loop integrates them as any other
+    /// neuron.
     public var simulatesInputDrivenAhead = true
+    /// When the readout stops at the first output spikes: the steps an input-driven neuron may take
+    /// towards the next input spike before the event loop goes on (after the lockstep step). The
+    /// records do not depend on it; small slices waste fewer steps past the stop and cost more
+    /// queue entries.
+    public var aheadSliceSteps = 64
 
     /// One tape per neuron (raw storage: a tape is reached without a uniqueness check of an array).
     @usableFromInline let tapes: UnsafeMutablePointer<NeuronTape>
@@ -405,13 +411,27 @@ public final class Simulator {
                     case QueueEntry.advance:
                         // The input-driven neurons go on through the next input spike (after the
                         // last one, the event loop takes them on).
+                        // An entry of version 0 starts on input spike `pos` with the lockstep step;
+                        // those of version 1 continue the neurons that were still short of it.
                         let pos = Int(e.item), before = log.count
                         if pos < inputOrder.count {
-                            for group in aheadGroups {
-                                try advanceInputDriven(group, through: pos, net: net, params: params, weights: weights, steps: &steps)
+                            let time = inputSpikes[Int(inputOrder[pos])].time
+                            if e.version == 0 {
+                                for group in aheadGroups { lockstepInputDriven(group, to: time, net: net, params: params, steps: &steps) }
                             }
-                            reachedAhead(inputSpikes[Int(inputOrder[pos])].time, net: net)
-                            push(aheadReached, QueueEntry.advance, pos + 1)
+                            var reached = time
+                            for n in net.inputDriven where runtime[Int(n)].t < time {
+                                try advanceAhead(Int(n), to: time, budget: aheadSliceSteps, net: net, params: params, steps: &steps)
+                                if runtime[Int(n)].t < time && !runtime[Int(n)].done { reached = min(reached, runtime[Int(n)].t) }
+                            }
+                            if reached < time {
+                                reachedAhead(reached, net: net)
+                                push(reached, QueueEntry.advance, pos, 1)
+                            } else {
+                                for i in net.inputDriven.indices { try deliverInput(pos, toInputDriven: i, net: net, params: params, weights: weights) }
+                                reachedAhead(time, net: net)
+                                push(time, QueueEntry.advance, pos + 1)
+                            }
                         } else {
                             for n in net.inputDriven where !runtime[Int(n)].done {
                                 push(runtime[Int(n)].t, QueueEntry.frontier, Int(n), runtime[Int(n)].version)
@@ -505,8 +525,19 @@ public final class Simulator {
     /// them. Their new spikes are queued for fan-out.
     func advanceInputDriven(_ group: Range<Int>, through pos: Int, net: Network, params: UnsafeMutablePointer<Double>,
                             weights: UnsafeMutablePointer<Double>, steps: inout Int) throws {
-        let k = Int(inputOrder[pos])
-        let input = inputSpikes[k]
+        let time = inputSpikes[Int(inputOrder[pos])].time
+        lockstepInputDriven(group, to: time, net: net, params: params, steps: &steps)
+        for i in group {
+            let n = Int(net.inputDriven[i])
+            if runtime[n].t < time { try advanceAhead(n, to: time, net: net, params: params, steps: &steps) }
+            try deliverInput(pos, toInputDriven: i, net: net, params: params, weights: weights)
+        }
+        try checkStepCount(steps)
+    }
+
+    /// The lockstep step of ``advanceInputDriven(_:through:net:params:weights:steps:)``: takes each
+    /// neuron of `group` whose way to `time` is one accepted step without a spike there.
+    func lockstepInputDriven(_ group: Range<Int>, to time: Double, net: Network, params: UnsafeMutablePointer<Double>, steps: inout Int) {
         let driven = net.inputDriven
         for (l, i) in group.enumerated() {
             let n = Int(driven[i])
@@ -514,18 +545,18 @@ public final class Simulator {
             laneState[l] = state + net.stateOffset[n]; laneParams[l] = params + net.parameterOffset[n]
         }
         steps += opsOf[Int(driven[group.lowerBound])]._withUnsafeGuaranteedRef {
-            $0.lockstep(laneRuntime, laneTape, laneState, laneParams, count: group.count, tmax: net.tmax, horizon: input.time, scratch)
+            $0.lockstep(laneRuntime, laneTape, laneState, laneParams, count: group.count, tmax: net.tmax, horizon: time, scratch)
         }
-        for i in group {
-            let n = Int(driven[i])
-            if runtime[n].t < input.time { try advanceAhead(n, to: input.time, net: net, params: params, steps: &steps) }
-            let (_, crossed) = commitDelivery(Int(net.inputDrivenSynapse[i * net.inputCount + Int(input.channel)]),
-                                              source: -k - 1, at: input.time, net: net, params: params, weights: weights)
-            if crossed {  // the jump itself crossed the threshold: a spike at the input time
-                try commitAheadSpike(n, net: net, params: params)
-            }
-        }
-        try checkStepCount(steps)
+    }
+
+    /// Delivers the input spike `inputOrder[pos]` to the input-driven neuron `net.inputDriven[i]`,
+    /// which has been integrated up to its time; a jump that crosses the threshold is a spike then.
+    func deliverInput(_ pos: Int, toInputDriven i: Int, net: Network, params: UnsafeMutablePointer<Double>,
+                      weights: UnsafeMutablePointer<Double>) throws {
+        let k = Int(inputOrder[pos])
+        let (_, crossed) = commitDelivery(Int(net.inputDrivenSynapse[i * net.inputCount + Int(inputSpikes[k].channel)]),
+                                          source: -k - 1, at: inputSpikes[k].time, net: net, params: params, weights: weights)
+        if crossed { try commitAheadSpike(Int(net.inputDriven[i]), net: net, params: params) }
     }
 
     /// Notes that the ahead pass has integrated every input-driven neuron to `time`: each is certain
@@ -551,13 +582,15 @@ public final class Simulator {
         if log.count > net.maxEvents { throw EventaxError.tooManyEvents(limit: net.maxEvents) }
     }
 
-    /// Integrates the input-driven neuron `n` up to `horizon` (its steps end there), committing its spikes.
-    func advanceAhead(_ n: Int, to horizon: Double, net: Network, params: UnsafeMutablePointer<Double>, steps: inout Int) throws {
+    /// Integrates the input-driven neuron `n` up to `horizon` (its steps end there), committing its
+    /// spikes; returns early once it has recorded `budget` steps or more.
+    func advanceAhead(_ n: Int, to horizon: Double, budget: Int = .max, net: Network, params: UnsafeMutablePointer<Double>, steps: inout Int) throws {
         let u = state + net.stateOffset[n], p = params + net.parameterOffset[n]
-        while true {
+        let first = tapes[n].count
+        while tapes[n].count - first < budget {
             let before = tapes[n].count
             let spiked = try opsOf[n]._withUnsafeGuaranteedRef { ops in
-                try ops.extend(&runtime[n], &tapes[n], u, p, net.tmax, horizon, true, safeChunkSteps, scratch)
+                try ops.extend(&runtime[n], &tapes[n], u, p, net.tmax, horizon, true, min(safeChunkSteps, budget - (before - first)), scratch)
             }
             steps += tapes[n].count - before
             try checkStepCount(steps)
