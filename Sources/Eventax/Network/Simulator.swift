@@ -418,6 +418,7 @@ public final class Simulator {
                             let time = inputSpikes[Int(inputOrder[pos])].time
                             if e.version == 0 {
                                 for group in aheadGroups { lockstepInputDriven(group, to: time, net: net, params: params, steps: &steps) }
+                                try checkStepCount(steps)
                             }
                             var reached = time
                             for n in net.inputDriven where runtime[Int(n)].t < time {

@@ -45,6 +45,13 @@ public struct ButcherTableau: Sendable {
     /// Names of the built-in methods.
     public static let builtInNames = ["euler", "heun", "midpoint", "rk4", "bosh3", "tsit5", "dopri5"]
 
+    /// The built-in methods with an embedded error estimate (those that adaptive steps can use),
+    /// as a phrase for error messages: "heun, bosh3, tsit5 or dopri5".
+    static let adaptiveNamesPhrase: String = {
+        let names = builtInNames.filter { named($0)?.bError != nil }
+        return names.dropLast().joined(separator: ", ") + " or " + names.last!
+    }()
+
     /// Forward Euler (order 1).
     public static let euler = try! ButcherTableau(name: "euler", a: [[]], b: [1], order: 1)
     /// Heun's method (order 2) with an embedded Euler solution.
@@ -110,7 +117,7 @@ public struct SolverConfig: Sendable {
         guard dt.isFinite, dt > 0 else { throw EventaxError.invalid(field: "--dt", "must be a finite number > 0, got \(dt)") }
         if let r = rtol, !(r.isFinite && r > 0) { throw EventaxError.invalid(field: "--rtol", "must be a finite number > 0, got \(r)") }
         if rtol != nil, tab.bError == nil {
-            throw EventaxError.invalid(field: "--solver", "\(solver) has no embedded error estimate: adaptive steps (--rtol) need heun, bosh3, tsit5 or dopri5; --rtol 0 gives constant steps of --dt")
+            throw EventaxError.invalid(field: "--solver", "\(solver) has no embedded error estimate: adaptive steps (--rtol) need \(ButcherTableau.adaptiveNamesPhrase); --rtol 0 gives constant steps of --dt")
         }
         let config = SolverConfig(tableau: tab, dt: dt, adaptive: rtol.map { AdaptiveConfig(rtol: $0, atol: $0 * 1e-2) })
         try config.validate()
@@ -122,7 +129,7 @@ public struct SolverConfig: Sendable {
         guard dt.isFinite, dt > 0 else { throw EventaxError.invalid(field: "solver.dt", "must be a finite number > 0, got \(dt)") }
         if let ad = adaptive {
             guard tableau.bError != nil else {
-                throw EventaxError.invalid(field: "solver.method", "\(tableau.name) has no embedded error estimate; adaptive steps need heun, bosh3, tsit5 or dopri5")
+                throw EventaxError.invalid(field: "solver.method", "\(tableau.name) has no embedded error estimate; adaptive steps need \(ButcherTableau.adaptiveNamesPhrase)")
             }
             try ad.validate()
         }
