@@ -152,4 +152,46 @@ struct InputDrivenTests {
         // Stopping at the first output spikes: a cotangent on every listed spike.
         try compare(net, input, .ttfs) { r in Cotangent(ttfs: [0.7, -0.4], spikes: r.spikes.map { $0.map { _ in 0.3 } }) }
     }
+
+    /// A readout fed by every input-driven neuron takes their earliest certain time from a running
+    /// minimum; one fed by all but some loops over its sources. Adding an input-driven neuron that
+    /// feeds nothing moves the readouts from the first path to the second and must change nothing.
+    @Test("Readouts of a whole input-driven layer (running minimum of its certain times) match the loop over their sources",
+          arguments: [false, true])
+    func drivenSourceMinimum(spiking: Bool) throws {
+        var rng = TestRNG(spiking ? 31 : 32)
+        let channels = 5, hidden = 13
+        let hiddenIc = (0..<hidden).map { _ in rng.uniform(0, 0.3) }
+        let readout = spiking ? PopulationSpec(QIF(), count: 3) : PopulationSpec(LI(), count: 3)
+        var syn: [Synapse] = []
+        for n in 0..<hidden { for c in 0..<channels { syn.append(Synapse(from: .input(c), to: n, weight: [rng.uniform(0, 4)])) } }
+        for o in hidden..<hidden + 3 { for n in 0..<hidden { syn.append(Synapse(from: .neuron(n), to: o, weight: [rng.uniform(spiking ? 1 : -1, 4)])) } }
+        let hiddenPop = PopulationSpec(QIF(), count: hidden, parameters: ["ic": hiddenIc])
+        let outputs = Array(hidden..<hidden + 3)
+        let whole = try Network(inputCount: channels, populations: [hiddenPop, readout], synapses: syn, outputs: outputs, tmax: 60, solver: Self.tsit5)
+        // The same network plus one more input-driven neuron (the last) that feeds nothing.
+        let extra = syn + (0..<channels).map { Synapse(from: .input($0), to: hidden + 3, weight: [rng.uniform(0, 2.5)]) }
+        let partial = try Network(inputCount: channels, populations: [hiddenPop, readout, PopulationSpec(QIF(), count: 1, parameters: ["ic": [0.2]])],
+                                  synapses: extra, outputs: outputs, tmax: 60, solver: Self.tsit5)
+        #expect(whole.inputDriven.count == hidden && partial.inputDriven.count == hidden + 1)
+        #expect(outputs.allSatisfy { whole.drivenSourceDelay[$0] == 0 && partial.drivenSourceDelay[$0] == .infinity })
+        let input = (0..<channels).map { c in c == channels - 1 ? [0] : [rng.uniform(0, 30)] }
+        let times = stride(from: 5.0, through: 60, by: 5).map { $0 }
+        let request = spiking ? ReadoutRequest.ttfs : ReadoutRequest(observationTimes: times)
+        let ct = spiking ? Cotangent(ttfs: [0.6, -0.2, 0.9])
+                         : Cotangent(states: (0..<3).map { _ in times.map { _ in [rng.uniform(-1, 1), 0] } })
+        for ahead in [true, false] {
+            let a = Simulator(network: whole), b = Simulator(network: partial)
+            a.simulatesInputDrivenAhead = ahead; b.simulatesInputDrivenAhead = ahead
+            let ra = try a.run(input, readout: request), rb = try b.run(input, readout: request)
+            #expect(ra.ttfs == rb.ttfs && ra.states == rb.states)
+            #expect(ra.spikes == Array(rb.spikes.prefix(hidden + 3)))
+            #expect(ra.committedRecords == Array(rb.committedRecords.prefix(hidden + 3)))
+            #expect(spiking ? ra.ttfs.allSatisfy { $0 != nil } : ra.spikes.prefix(hidden).contains { !$0.isEmpty }, "the comparison needs spikes")
+            let ga = try a.gradient(ct), gb = try b.gradient(ct)
+            #expect(ga.weights == Array(gb.weights.prefix(ga.weights.count)))
+            #expect(ga.parameters == Array(gb.parameters.prefix(ga.parameters.count)))
+            #expect(ga.weights.contains { $0 != 0 }, "the comparison needs non-zero gradients")
+        }
+    }
 }

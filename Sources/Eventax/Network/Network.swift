@@ -122,10 +122,16 @@ public struct Network: Sendable {
     @usableFromInline let synapseTarget: [Int32]
     @usableFromInline let synapseDelay: [Double]
     /// Per target neuron, its distinct presynaptic neurons: `inNeuronStart[n]..<inNeuronStart[n+1]`
-    /// index `inNeuronSource` and `inNeuronDelay` (the smallest delay from that source).
+    /// index `inNeuronSource` and `inNeuronDelay` (the smallest delay from that source), except
+    /// for the input-driven neurons that ``drivenSourceDelay`` stands for.
     @usableFromInline let inNeuronStart: [Int]
     @usableFromInline let inNeuronSource: [Int32]
     @usableFromInline let inNeuronDelay: [Double]
+    /// Per target neuron: d when its presynaptic neurons include every input-driven neuron, each
+    /// with smallest delay d (those sources are then left out of `inNeuronSource`: the simulator
+    /// takes their earliest certain time from a running minimum instead of a loop over them —
+    /// a readout of a wide hidden layer); +∞ otherwise.
+    @usableFromInline let drivenSourceDelay: [Double]
     /// Per target neuron, the smallest delay of its synapses from input channels (+∞: none).
     @usableFromInline let minInputDelay: [Double]
     /// Per neuron: whether every input channel reaches it without delay (then each input spike is
@@ -291,9 +297,6 @@ public struct Network: Sendable {
             for (m, d) in sources.sorted(by: { $0.key < $1.key }) { iSource.append(m); iDelay.append(d) }
             iStart.append(iSource.count)
         }
-        self.inNeuronStart = iStart
-        self.inNeuronSource = iSource
-        self.inNeuronDelay = iDelay
         self.minInputDelay = minInput
         self.receivesEveryInput = undelayedChannels.map { inputCount > 0 && $0.count == inputCount }
 
@@ -310,6 +313,25 @@ public struct Network: Sendable {
         }
         self.inputDriven = driven
         self.inputDrivenRow = row
+        // Neurons fed by every input-driven neuron with one common delay (for example a readout
+        // after an input-driven hidden layer): those sources collapse into `drivenSourceDelay`.
+        var drivenDelay = [Double](repeating: .infinity, count: nNeurons)
+        var cStart = [0], cSource: [Int32] = [], cDelay: [Double] = []
+        for n in 0..<nNeurons {
+            let range = iStart[n]..<iStart[n + 1]
+            let fromDriven = range.filter { row[Int(iSource[$0])] >= 0 }
+            if !driven.isEmpty && fromDriven.count == driven.count && Set(fromDriven.map { iDelay[$0] }).count == 1 {
+                drivenDelay[n] = iDelay[fromDriven[0]]
+                for k in range where row[Int(iSource[k])] < 0 { cSource.append(iSource[k]); cDelay.append(iDelay[k]) }
+            } else {
+                cSource += iSource[range]; cDelay += iDelay[range]
+            }
+            cStart.append(cSource.count)
+        }
+        self.drivenSourceDelay = drivenDelay
+        self.inNeuronStart = cStart
+        self.inNeuronSource = cSource
+        self.inNeuronDelay = cDelay
         self.inputDrivenSynapse = rowSynapse
         var loopStart = [0], loopSynapse: [Int32] = []
         for c in 0..<inputCount {

@@ -103,7 +103,12 @@ public final class Simulator {
     @usableFromInline var inputSpikes: [(channel: Int32, index: Int32, time: Double)] = []
     @usableFromInline var delayed: [(Int32, Int32)] = []
     /// Per neuron: the time up to which its spikes are certain (no delivery can still arrive before it).
+    /// Written only through ``setCertain(_:_:)``.
     @usableFromInline let certain: UnsafeMutablePointer<Double>
+    /// The smallest `certain` of the input-driven neurons, as a tournament tree over their rows:
+    /// node 1 is the root, leaves start at `drivenLeaves` (padding leaves hold +∞).
+    @usableFromInline let drivenMin: UnsafeMutablePointer<Double>
+    @usableFromInline let drivenLeaves: Int
     /// Input spikes in time order (indices into `inputSpikes`) and how many have been fanned out.
     @usableFromInline var inputOrder: [Int32] = []
     @usableFromInline var inputPos = 0
@@ -139,6 +144,10 @@ public final class Simulator {
             (tapes + n).initialize(to: NeuronTape(n: network.populations[Int(network.populationOf[n])].ops.stateCount))
         }
         certain = .allocateFilled(0, count: network.neuronCount)
+        var leaves = 1
+        while leaves < network.inputDriven.count { leaves *= 2 }
+        drivenLeaves = leaves
+        drivenMin = .allocateFilled(.infinity, count: 2 * leaves)
         runtime = .allocateFilled(NeuronRuntime(), count: network.neuronCount)
         opsOf = (0..<network.neuronCount).map { .passUnretained(network.populations[Int(network.populationOf[$0])].ops) }
         state = .allocate(capacity: max(network.stateTotal, 1))
@@ -162,6 +171,7 @@ public final class Simulator {
         tapes.deallocate()
         runtime.deallocate()
         certain.deallocate()
+        drivenMin.deallocate()
         state.deallocate()
         scratch.deallocate()
         laneRuntime.deallocate(); laneTape.deallocate(); laneState.deallocate(); laneParams.deallocate()
@@ -194,6 +204,29 @@ public final class Simulator {
         guard let e = queue.popMin() else { return nil }
         now = e.time
         return e
+    }
+
+    /// Sets the certain time of neuron `n`, keeping the minimum over the input-driven neurons current.
+    @inline(__always)
+    func setCertain(_ n: Int, _ value: Double) {
+        certain[n] = value
+        let row = Int(network.inputDrivenRow[n])
+        guard row >= 0 else { return }
+        var i = drivenLeaves + row
+        drivenMin[i] = value
+        while i > 1 {
+            i /= 2
+            let m = min(drivenMin[2 * i], drivenMin[2 * i + 1])
+            if drivenMin[i] == m { break }
+            drivenMin[i] = m
+        }
+    }
+
+    /// Sets every certain time to 0.
+    func resetCertain() {
+        certain.update(repeating: 0, count: network.neuronCount)
+        for row in network.inputDriven.indices { drivenMin[drivenLeaves + row] = 0 }
+        for i in stride(from: drivenLeaves - 1, through: 1, by: -1) { drivenMin[i] = min(drivenMin[2 * i], drivenMin[2 * i + 1]) }
     }
 
     /// Checks input spike times: one list per channel, each time ≥ 0 (or +∞, ignored), sorted.
@@ -244,7 +277,7 @@ public final class Simulator {
         inputSpikes.removeAll(keepingCapacity: true)
         delayed.removeAll(keepingCapacity: true)
         inputShape = input.map(\.count)
-        certain.update(repeating: 0, count: net.neuronCount)
+        resetCertain()
         var result = SimulationResult(ttfs: [Double?](repeating: nil, count: nOut), spikes: [[Double]](repeating: [], count: net.neuronCount),
                                       states: [[[Double]]](repeating: [[Double]](repeating: [], count: readout.observationTimes.count), count: nOut),
                                       eventCount: 0, stepCount: 0, spikeEventCount: 0)
@@ -292,7 +325,7 @@ public final class Simulator {
                     aheadLatest.removeAll(keepingCapacity: true)
                     aheadLatest.append(contentsOf: aheadPending)
                     aheadReached = 0
-                    for n in net.inputDriven { certain[Int(n)] = 0 }
+                    for n in net.inputDriven { setCertain(Int(n), 0) }
                     if lazyAhead {
                         push(0, QueueEntry.advance, 0)
                     } else {
@@ -344,7 +377,7 @@ public final class Simulator {
                         // bound). Below it n integrates without speculation; at it, speculatively in short chunks.
                         let nextInputTime = inputPos < inputOrder.count ? inputSpikes[Int(inputOrder[inputPos])].time : net.tmax
                         let inputLimit = nextInputTime + net.minInputDelay[n]
-                        var horizon = min(net.tmax, inputLimit)
+                        var horizon = min(net.tmax, inputLimit, drivenMin[1] + net.drivenSourceDelay[n])
                         for k in net.inNeuronStart[n]..<net.inNeuronStart[n + 1] {
                             horizon = min(horizon, certain[Int(net.inNeuronSource[k])] + net.inNeuronDelay[k])
                         }
@@ -354,7 +387,7 @@ public final class Simulator {
                             try ops.extend(&runtime[n], &tapes[n], state + net.stateOffset[n], params + net.parameterOffset[n],
                                            net.tmax, safe ? horizon : .infinity, clip, safe ? safeChunkSteps : chunkSteps, scratch)
                         }
-                        if safe { certain[n] = max(certain[n], min(runtime[n].t, horizon)) }
+                        if safe { setCertain(n, max(certain[n], min(runtime[n].t, horizon))) }
                         steps += tapes[n].count - before
                         try checkStepCount(steps)
                         if spiked {
@@ -384,7 +417,7 @@ public final class Simulator {
                             result.spikes[m].append(e.time)
                             spikes[src].reported = true
                             aheadPending[row] = aheadNext[src]
-                            certain[m] = max(certain[m], aheadPending[row] >= 0 ? spikes[Int(aheadPending[row])].time : aheadReached)
+                            setCertain(m, max(certain[m], aheadPending[row] >= 0 ? spikes[Int(aheadPending[row])].time : aheadReached))
                         }
                         if src < 0 {
                             inputPos += 1
@@ -566,7 +599,7 @@ public final class Simulator {
         aheadReached = time
         for (row, n) in net.inputDriven.enumerated() {
             let pending = Int(aheadPending[row])
-            certain[Int(n)] = pending >= 0 ? spikes[pending].time : time
+            setCertain(Int(n), pending >= 0 ? spikes[pending].time : time)
         }
     }
 
