@@ -36,6 +36,33 @@ import Foundation
         #expect(total.contains { $0 != 0 })
     }
 
+    @Test("Gradients without delays: the same weight and parameter gradients, no delay gradients; shapes still checked")
+    func withoutDelayGradients() throws {
+        let plain = try YinYangBenchmark.network(solver: SolverConfig(tableau: .euler, dt: 0.1))
+        let net = try plain.withDelays(synaptic: plain.delays.indices.map { Double($0 % 7) * 0.3 },
+                                       axonal: plain.axonalDelays.indices.map { Double($0 % 3) * 0.5 })
+        let (inputs, labels) = YinYangBenchmark.data(count: 12)
+        let loss = TTFSCrossEntropy()
+        func batch(_ delays: Bool) throws -> (loss: Double, gradients: Gradients, results: [SimulationResult]) {
+            try BatchEvaluator(network: net, threads: 2).lossAndGradient(inputs, readout: .ttfs, delayGradients: delays) { i, r in
+                let (l, ct) = loss.lossAndCotangent(ttfs: r.ttfs, label: labels[i], tmax: 30)
+                return (l, Cotangent(ttfs: ct))
+            }
+        }
+        let full = try batch(true), lean = try batch(false)
+        #expect(full.loss == lean.loss)
+        #expect(full.gradients.weights == lean.gradients.weights)
+        #expect(full.gradients.parameters == lean.gradients.parameters)
+        #expect(full.gradients.delays.contains { $0 != 0 } && full.gradients.axonalDelays.contains { $0 != 0 })
+        #expect(lean.gradients.delays.isEmpty && lean.gradients.axonalDelays.isEmpty)
+        // Gradients with delay arrays of the wrong length are still refused.
+        let sim = Simulator(network: net)
+        _ = try sim.run(inputs[0], readout: .ttfs)
+        var wrong = Gradients(network: net, inputShape: [], delays: false)
+        wrong.axonalDelays = [0]
+        #expect(throws: EventaxError.self) { try sim.accumulateGradient(Cotangent(ttfs: [1, 0, 0]), into: &wrong) }
+    }
+
     @Test("Far more threads than cores: the same bitwise results, and only as many simulators as ran at once")
     func manyThreads() throws {
         let net = try YinYangBenchmark.network(solver: SolverConfig(tableau: .euler, dt: 0.1))

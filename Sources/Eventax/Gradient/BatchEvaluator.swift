@@ -68,15 +68,18 @@ public final class BatchEvaluator: @unchecked Sendable {
     }
 
     /// Forward and reverse passes of every sample: `cotangent(i, result)` gives sample i's loss and
-    /// cotangent. Returns the summed loss, the summed gradients and the results.
-    public func lossAndGradient(_ inputs: [[[Double]]], readout: ReadoutRequest,
+    /// cotangent. Returns the summed loss, the summed gradients and the results. Without
+    /// `delayGradients` the gradients' ``Gradients/delays`` and ``Gradients/axonalDelays`` are
+    /// empty (not computed).
+    public func lossAndGradient(_ inputs: [[[Double]]], readout: ReadoutRequest, delayGradients: Bool = true,
                                 cotangent: @escaping @Sendable (Int, SimulationResult) -> (Double, Cotangent)) throws
         -> (loss: Double, gradients: Gradients, results: [SimulationResult]) {
-        try lossAndGradient(inputs, readouts: [ReadoutRequest](repeating: readout, count: inputs.count), cotangent: cotangent)
+        try lossAndGradient(inputs, readouts: [ReadoutRequest](repeating: readout, count: inputs.count), delayGradients: delayGradients,
+                            cotangent: cotangent)
     }
 
-    /// ``lossAndGradient(_:readout:cotangent:)`` with one readout request per sample.
-    public func lossAndGradient(_ inputs: [[[Double]]], readouts: [ReadoutRequest],
+    /// ``lossAndGradient(_:readout:delayGradients:cotangent:)`` with one readout request per sample.
+    public func lossAndGradient(_ inputs: [[[Double]]], readouts: [ReadoutRequest], delayGradients: Bool = true,
                                 cotangent: @escaping @Sendable (Int, SimulationResult) -> (Double, Cotangent)) throws
         -> (loss: Double, gradients: Gradients, results: [SimulationResult]) {
         let chunks = (inputs.count + chunkSize - 1) / chunkSize
@@ -85,7 +88,7 @@ public final class BatchEvaluator: @unchecked Sendable {
         defer { results.deinitialize(); results.deallocate() }  // deinitialize: the results hold arrays
         let net = network
         var loss = 0.0
-        var total = Gradients(network: net, inputShape: [])
+        var total = Gradients(network: net, inputShape: [], delays: delayGradients)
         // Chunks run in waves of `threads`; each chunk sums its samples in order, and the chunk sums
         // are added to the total in chunk order — the same additions for any thread count, with at
         // most `threads` chunk sums alive at a time.
@@ -98,7 +101,7 @@ public final class BatchEvaluator: @unchecked Sendable {
             try forEachChunk(count: count * chunkSize) { w, sim in
                 let c = first + w
                 var loss = 0.0
-                var sum = Gradients(network: net, inputShape: [])
+                var sum = Gradients(network: net, inputShape: [], delays: delayGradients)
                 for i in c * self.chunkSize..<min(inputs.count, (c + 1) * self.chunkSize) {
                     let r = try sim.run(inputs[i], readout: readouts[i])
                     results[i] = r

@@ -12,11 +12,13 @@ extension Simulator {
 
     /// ``gradient(_:)`` added into `grads` (weights, parameters and delays accumulate; the input-time
     /// gradients are replaced by this run's). Sums over a batch without a full-size temporary per sample.
+    /// Gradients made without delays (``Gradients/init(network:inputShape:delays:)``) get no delay gradients.
     public func accumulateGradient(_ cotangent: Cotangent, into grads: inout Gradients) throws {
         guard hasRun else { throw EventaxError.invalid(field: "gradient", "call run(_:readout:) successfully before gradient(_:)") }
         let net = network
+        let delayGradients = !(grads.delays.isEmpty && grads.axonalDelays.isEmpty)
         guard grads.weights.count == net.weights.count, grads.parameters.count == net.learnableTotal,
-              grads.delays.count == net.synapses.count, grads.axonalDelays.count == net.neuronCount else {
+              !delayGradients || (grads.delays.count == net.synapses.count && grads.axonalDelays.count == net.neuronCount) else {
             throw EventaxError.invalid(field: "gradients", "are shaped for another network")
         }
         grads.inputs = inputShape.map { [Double](repeating: 0, count: $0) }
@@ -136,11 +138,11 @@ extension Simulator {
                                 if src >= 0 {
                                     spikes[src].tbar += Tbar
                                     let m = Int(spikes[src].neuron)
-                                    if net.axonalDelays[m] >= 0 { grads.axonalDelays[m] += Tbar }
+                                    if delayGradients && net.axonalDelays[m] >= 0 { grads.axonalDelays[m] += Tbar }
                                 } else {
                                     inputTbar[-src - 1] += Tbar
                                 }
-                                if net.delays[s] >= 0 { grads.delays[s] += Tbar }
+                                if delayGradients && net.delays[s] >= 0 { grads.delays[s] += Tbar }
                             } else {
                                 let sid = Int(-entry - 1)
                                 let n = Int(spikes[sid].neuron), r = Int(spikes[sid].record)

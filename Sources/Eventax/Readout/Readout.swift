@@ -74,12 +74,15 @@ public struct Gradients: Sendable {
         for k in axonalDelays.indices { axonalDelays[k] += other.axonalDelays[k] }
     }
 
-    /// Zero gradients shaped for `network` and input shape.
-    public init(network: Network, inputShape: [Int]) {
+    /// Zero gradients shaped for `network` and input shape. Without `delays`, ``delays`` and
+    /// ``axonalDelays`` stay empty, and a reverse pass that accumulates into these gradients
+    /// skips the delay gradients (training that keeps the delays fixed spares their memory traffic:
+    /// one scattered read and write per delivery).
+    public init(network: Network, inputShape: [Int], delays: Bool = true) {
         weights = [Double](repeating: 0, count: network.weights.count)
         parameters = [Double](repeating: 0, count: network.learnableTotal)
         inputs = inputShape.map { [Double](repeating: 0, count: $0) }
-        delays = [Double](repeating: 0, count: network.synapses.count)
-        axonalDelays = [Double](repeating: 0, count: network.neuronCount)
+        self.delays = [Double](repeating: 0, count: delays ? network.synapses.count : 0)
+        axonalDelays = [Double](repeating: 0, count: delays ? network.neuronCount : 0)
     }
 }

@@ -330,7 +330,7 @@ public final class RegressionTrainer {
             let net = try network(with: s.trainables)
             try namingErrors("epoch \(e), training batch \(b + 1) of \(batches.count)") {
                 let (loss, grads, _) = try BatchEvaluator(network: net, threads: threads).lossAndGradient(
-                    xs.map { RegressionTask.encode($0, channels: channels) }, readout: .ttfs) { i, r in
+                    xs.map { RegressionTask.encode($0, channels: channels) }, readout: .ttfs, delayGradients: false) { i, r in
                     RegressionTask.loss(r, x: xs[i], tmax: tmax)
                 }
                 lossSum += loss

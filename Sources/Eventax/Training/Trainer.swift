@@ -262,7 +262,7 @@ public final class Trainer {
             let starts = inputs.map { Classifier.windowStart(cfg, input: $0) }
             try namingErrors("epoch \(e), training batch \(b + 1) of \(batches.count)") {
                 let (loss, grads, results) = try BatchEvaluator(network: net, threads: threads).lossAndGradient(
-                    inputs, readouts: inputs.map { Classifier.readout(cfg, input: $0) }) { i, r in
+                    inputs, readouts: inputs.map { Classifier.readout(cfg, input: $0) }, delayGradients: !delayRange.isEmpty) { i, r in
                     let ev = Classifier.evaluate(r, label: labels[i], config: cfg, windowStart: starts[i])
                     return (ev.loss, ev.cotangent)
                 }
