@@ -158,6 +158,23 @@ import Testing
         let result = try Simulator(network: net).run([[1, 2, 3], [1.5]], readout: ReadoutRequest(observationTimes: [5, 10]))
         #expect(result.spikes.count == n + 2)
         #expect(result.states.count == 2)
+        // Synapses of three and of one weight component: each synapse's components are found
+        // through the offset table (no common stride).
+        #expect(net.weightStride == 0)
+        Self.expectWeightIndices(net)
+        let layered = try Network.layered(inputCount: 3, layers: [PopulationSpec(LIF(), count: 4), PopulationSpec(LI(), count: 2)],
+                                          weights: [rng.matrix(3, 4, 0, 1), rng.matrix(4, 2, 0, 1)], tmax: 10, solver: SolverConfig(tableau: .euler, dt: 0.1))
+        #expect(layered.weightStride == 1)
+        Self.expectWeightIndices(layered)
+    }
+
+    /// Every synapse's weight components sit at ``Network/weightIndex(ofSynapse:)`` in the flat weights.
+    static func expectWeightIndices(_ net: Network) {
+        for (s, syn) in net.synapses.enumerated() {
+            let o = net.weightIndex(ofSynapse: s)
+            #expect(o == net.weightOffset[s])
+            #expect(Array(net.weights[o..<o + syn.weight.count]) == syn.weight)
+        }
     }
 
     @Test func maskedDenseBlockCreatesOnlyTheMaskedSynapses() throws {

@@ -120,7 +120,8 @@ extension Simulator {
                                 let uMinus = tapes[n].u + r * nS
                                 if !adjointIsZero(n) {
                                     um._withUnsafeGuaranteedRef { ops in
-                                        ops.reverseJump(uMinus, weights + net.weightOffset[s], p, ub, wbar + net.weightOffset[s], pb, scratch)
+                                        let w = net.weightIndex(ofSynapse: s)
+                                        ops.reverseJump(uMinus, weights + w, p, ub, wbar + w, pb, scratch)
                                     }
                                 }
                                 cursor[n] = r

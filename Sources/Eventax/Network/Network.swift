@@ -114,6 +114,10 @@ public struct Network: Sendable {
     /// Total number of learnable neuron parameters.
     public let learnableTotal: Int
     @usableFromInline let weightOffset: [Int]
+    /// k when every synapse has k weight components (then synapse s's start at s·k, computed
+    /// instead of read from the large `weightOffset` table: one scattered load less per
+    /// delivery); 0 otherwise.
+    @usableFromInline let weightStride: Int
     /// Synapses by source: inputs first, then neurons. `outStart[s]..<outStart[s+1]` index `outSynapse`.
     @usableFromInline let outStart: [Int]
     @usableFromInline let outSynapse: [Int32]
@@ -257,6 +261,8 @@ public struct Network: Sendable {
         self.synapses = synapses
         self.weights = w
         self.weightOffset = wOff
+        let stride = synapses.first?.weight.count ?? 0
+        self.weightStride = synapses.allSatisfy { $0.weight.count == stride } ? stride : 0
         var start = [0]
         for list in bySource { start.append(start.last! + list.count) }
         self.outStart = start
@@ -483,7 +489,8 @@ public struct Network: Sendable {
         return parameters[parameterOffset[i] + k]
     }
     /// The offset of synapse `s`'s weight components in ``weights``.
-    public func weightIndex(ofSynapse s: Int) -> Int { weightOffset[s] }
+    @inlinable @inline(__always)
+    public func weightIndex(ofSynapse s: Int) -> Int { weightStride > 0 ? s &* weightStride : weightOffset[s] }
 
     /// A fully connected feed-forward network: `inputCount` channels → layer 0 → layer 1 → …; the
     /// last layer is the output. `weights[l][pre][post]` (layer 0's pre are the input channels).

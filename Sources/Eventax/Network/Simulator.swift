@@ -511,8 +511,8 @@ public final class Simulator {
     /// target and whether the jump carried its spike condition from below zero to zero or above.
     @inline(__always)
     func commitDelivery(_ s: Int, source src: Int, at T: Double, net: Network, params: UnsafeMutablePointer<Double>,
-                        weights: UnsafeMutablePointer<Double>) -> (target: Int, crossed: Bool) {
-        let n = Int(net.synapseTarget[s])
+                        weights: UnsafeMutablePointer<Double>, target: Int? = nil) -> (target: Int, crossed: Bool) {
+        let n = target ?? Int(net.synapseTarget[s])
         let u = state + net.stateOffset[n], p = params + net.parameterOffset[n]
         let did = deliveries.count
         let (crossed, g) = opsOf[n]._withUnsafeGuaranteedRef { ops in
@@ -520,7 +520,7 @@ public final class Simulator {
             let r = tapes[n].count
             deliveries.append(DeliveryRecord(target: Int32(n), synapse: Int32(s), source: Int32(src), record: Int32(r)))
             tapes[n].append(.jump, aux: Int32(did), t: T, h: 0, state: u)
-            ops.jump(u, weights + net.weightOffset[s], p)
+            ops.jump(u, weights + net.weightIndex(ofSynapse: s), p)
             let g = ops.condition(u, p)
             // Only a jump that ends at or above the threshold can have crossed it: then the
             // condition before it is read from the state the jump record keeps.
@@ -589,7 +589,8 @@ public final class Simulator {
                       weights: UnsafeMutablePointer<Double>) throws {
         let k = Int(inputOrder[pos])
         let (_, crossed) = commitDelivery(Int(net.inputDrivenSynapse[i * net.inputCount + Int(inputSpikes[k].channel)]),
-                                          source: -k - 1, at: inputSpikes[k].time, net: net, params: params, weights: weights)
+                                          source: -k - 1, at: inputSpikes[k].time, net: net, params: params, weights: weights,
+                                          target: Int(net.inputDriven[i]))
         if crossed { try commitAheadSpike(Int(net.inputDriven[i]), net: net, params: params) }
     }
 
