@@ -294,7 +294,10 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
         var hs = SIMD4<Double>(repeating: 0), ends = SIMD4<Double>(repeating: 0)
         var kinds = SIMD4<UInt8>(repeating: RecordKind.regular.rawValue)
         var retry = 0  // lanes whose last attempt was rejected: they try again with the smaller hs[l]
-        for _ in 0..<64 where active != 0 {
+        // At most 64 attempts; leave as soon as no lane is active (a `where` clause would run the
+        // remaining iterations empty: most calls commit one step per lane).
+        for _ in 0..<64 {
+            if active == 0 { break }
             for l in 0..<count where active & (1 << l) != 0 && retry & (1 << l) == 0 {
                 let (h, kind, end) = plannedStep(rts[l].pointee, tmax: tmax, horizon: horizon, clipAtHorizon: true)
                 hs[l] = h; ends[l] = end
