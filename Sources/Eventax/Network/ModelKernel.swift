@@ -88,7 +88,9 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
     /// Bytes of scratch memory the operations need.
     @inlinable var scratchBytes: Int {
         let dualCount = (tab.s + 3) * n + nParams + max(wps, 1) + nObs + 8
-        let lockstepBytes = ((tab.s + 3) * n + nParams) * MemoryLayout<Lanes4>.stride + 2 * n * 8 + 64
+        // Stages, tmp, state, out, error and parameters as Lanes4; out, error and 12 per-lane
+        // values as Double; the alignment.
+        let lockstepBytes = ((tab.s + 4) * n + nParams) * MemoryLayout<Lanes4>.stride + (2 * n + 12) * 8 + 64
         return max(dualCount * MemoryLayout<D>.stride + 64, doubleOffset + ((tab.s + 3) * n + 8) * 8, lockstepBytes)
     }
 
@@ -279,6 +281,11 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
         let k = aligned.assumingMemoryBound(to: Lanes4.self)
         let tmp = k + tab.s * n, uV = tmp + n, outV = uV + n, errV = outV + n, pV = errV + n
         let outL = UnsafeMutableRawPointer(pV + nParams).assumingMemoryBound(to: Double.self), errL = outL + n
+        // Per lane: step size, end and record kind, kept in memory as scalars (writing one lane of a
+        // SIMD value in registers spills and reloads the whole vector for every lane).
+        let hs = errL + n, ends = hs + 4
+        let kinds = UnsafeMutableRawPointer(ends + 4).assumingMemoryBound(to: UInt8.self)
+        for l in 0..<4 { hs[l] = 0; ends[l] = 0; kinds[l] = RecordKind.regular.rawValue }
         var active = 0
         for l in 0..<4 {
             let src = min(l, count - 1)  // spare lanes repeat the last neuron; their results are dropped
@@ -291,8 +298,6 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
         let reuseLastStage = adaptive != nil && tab.fsal
         var firstStageReady = false
         var committed = 0
-        var hs = SIMD4<Double>(repeating: 0), ends = SIMD4<Double>(repeating: 0)
-        var kinds = SIMD4<UInt8>(repeating: RecordKind.regular.rawValue)
         var retry = 0  // lanes whose last attempt was rejected: they try again with the smaller hs[l]
         // At most 64 attempts; leave as soon as no lane is active (a `where` clause would run the
         // remaining iterations empty: most calls commit one step per lane).
@@ -303,7 +308,7 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
                 hs[l] = h; ends[l] = end
                 kinds[l] = kind.rawValue
             }
-            rungeKuttaStep(model, tab, n: n, u: uV, p: Vars(pV), h: Lanes4(lanes: hs), k: k, tmp: tmp, out: outV,
+            rungeKuttaStep(model, tab, n: n, u: uV, p: Vars(pV), h: Lanes4(lanes: SIMD4(hs[0], hs[1], hs[2], hs[3])), k: k, tmp: tmp, out: outV,
                            err: adaptive == nil ? nil : errV, firstStageReady: firstStageReady)
             for l in 0..<count where active & (1 << l) != 0 {
                 let rt = rts[l], u = us[l], p = ps[l]
