@@ -88,9 +88,7 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
     /// Bytes of scratch memory the operations need.
     @inlinable var scratchBytes: Int {
         let dualCount = (tab.s + 3) * n + nParams + max(wps, 1) + nObs + 8
-        // Stages, tmp, state, out, error and parameters as Lanes4; out, error and 12 per-lane
-        // values as Double; the alignment.
-        let lockstepBytes = ((tab.s + 4) * n + nParams) * MemoryLayout<Lanes4>.stride + (2 * n + 12) * 8 + 64
+        let lockstepBytes = LockstepScratch.byteCount(stages: tab.s, states: n, parameters: nParams)
         return max(dualCount * MemoryLayout<D>.stride + 64, doubleOffset + ((tab.s + 3) * n + 8) * 8, lockstepBytes)
     }
 
@@ -277,14 +275,9 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
                   _ us: UnsafePointer<UnsafeMutablePointer<Double>>, _ ps: UnsafePointer<UnsafeMutablePointer<Double>>,
                   count: Int, tmax: Double, horizon: Double, _ scratch: UnsafeMutableRawPointer) -> Int {
         guard supportsLockstep, count > 0 else { return 0 }
-        let aligned = UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: scratch) + 63) & ~63)!
-        let k = aligned.assumingMemoryBound(to: Lanes4.self)
-        let tmp = k + tab.s * n, uV = tmp + n, outV = uV + n, errV = outV + n, pV = errV + n
-        let outL = UnsafeMutableRawPointer(pV + nParams).assumingMemoryBound(to: Double.self), errL = outL + n
-        // Per lane: step size, end and record kind, kept in memory as scalars (writing one lane of a
-        // SIMD value in registers spills and reloads the whole vector for every lane).
-        let hs = errL + n, ends = hs + 4
-        let kinds = UnsafeMutableRawPointer(ends + 4).assumingMemoryBound(to: UInt8.self)
+        let layout = LockstepScratch(scratch, stages: tab.s, states: n, parameters: nParams)
+        let k = layout.k, tmp = layout.tmp, uV = layout.u, outV = layout.out, errV = layout.err, pV = layout.p
+        let outL = layout.outLane, errL = layout.errLane, hs = layout.hs, ends = layout.ends, kinds = layout.kinds
         for l in 0..<4 { hs[l] = 0; ends[l] = 0; kinds[l] = RecordKind.regular.rawValue }
         var active = 0
         for l in 0..<4 {
@@ -631,4 +624,42 @@ func hermiteRoot(_ g0: Double, _ g1: Double, _ m0: Double, _ m1: Double) -> Doub
         s = next
     }
     return s
+}
+
+/// Where ``ModelKernel/lockstep`` keeps its arrays in scratch memory. The layout is written once,
+/// here: ``ModelKernel/scratchBytes`` asks ``byteCount(stages:states:parameters:)``, which lays it
+/// out from a dummy address, so the size requested and the pointers used cannot disagree.
+@usableFromInline
+struct LockstepScratch {
+    /// Stages (`stages · states` values), then tmp, state, out and error (`states` each) and
+    /// parameters, four lanes each.
+    @usableFromInline let k, tmp, u, out, err, p: UnsafeMutablePointer<Lanes4>
+    /// One lane's out and error (`states` each).
+    @usableFromInline let outLane, errLane: UnsafeMutablePointer<Double>
+    /// Per lane: step size, end and record kind, kept in memory as scalars (writing one lane of a
+    /// SIMD value in registers spills and reloads the whole vector for every lane).
+    @usableFromInline let hs, ends: UnsafeMutablePointer<Double>
+    /// Per lane: the raw value of the record kind of the step being attempted.
+    @usableFromInline let kinds: UnsafeMutablePointer<UInt8>
+    /// The first byte after the layout.
+    @usableFromInline let end: UnsafeMutableRawPointer
+
+    /// The layout starting at `scratch` rounded up to 64 bytes.
+    @inlinable @inline(__always)
+    init(_ scratch: UnsafeMutableRawPointer, stages s: Int, states n: Int, parameters nParams: Int) {
+        let aligned = UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: scratch) + 63) & ~63)!
+        k = aligned.assumingMemoryBound(to: Lanes4.self)
+        tmp = k + s * n; u = tmp + n; out = u + n; err = out + n; p = err + n
+        outLane = UnsafeMutableRawPointer(p + nParams).assumingMemoryBound(to: Double.self)
+        errLane = outLane + n; hs = errLane + n; ends = hs + 4
+        kinds = UnsafeMutableRawPointer(ends + 4).assumingMemoryBound(to: UInt8.self)
+        end = UnsafeMutableRawPointer(kinds + 4)
+    }
+
+    /// Bytes of scratch the layout needs from any start address (alignment included).
+    @inlinable
+    static func byteCount(stages s: Int, states n: Int, parameters nParams: Int) -> Int {
+        let base = UnsafeMutableRawPointer(bitPattern: 64)!  // aligned, never dereferenced
+        return LockstepScratch(base, stages: s, states: n, parameters: nParams).end - base + 63
+    }
 }
