@@ -195,8 +195,8 @@ struct InputDrivenTests {
         }
     }
 
-    /// The lockstep's scratch layout, for tableaus of 1 to 7 stages, 1 to 7 states and 0 to 5
-    /// parameters, from every start address modulo 64: its arrays come in order without overlap,
+    /// The lockstep's scratch layout, for tableaus of 1, 3, 4 and 7 stages, 1, 2, 3 and 7 states
+    /// and 0, 1 and 5 parameters, from every start address modulo 64: its arrays come in order without overlap,
     /// the four-lane block starts 64-byte aligned, and the layout ends within the bytes
     /// ``LockstepScratch/byteCount(stages:states:parameters:)`` asks for.
     @Test("Lockstep scratch layout: ordered, aligned, and within the byte count it requests")
