@@ -194,35 +194,4 @@ struct InputDrivenTests {
             #expect(ga.weights.contains { $0 != 0 }, "the comparison needs non-zero gradients")
         }
     }
-
-    /// The lockstep's scratch layout, for tableaus of 1, 3, 4 and 7 stages, 1, 2, 3 and 7 states
-    /// and 0, 1 and 5 parameters, from every start address modulo 64: its arrays come in order without overlap,
-    /// the four-lane block starts 64-byte aligned, and the layout ends within the bytes
-    /// ``LockstepScratch/byteCount(stages:states:parameters:)`` asks for.
-    @Test("Lockstep scratch layout: ordered, aligned, and within the byte count it requests")
-    func lockstepScratchLayout() {
-        for s in [1, 3, 4, 7] {
-            for n in [1, 2, 3, 7] {
-                for params in [0, 1, 5] {
-                    let bytes = LockstepScratch.byteCount(stages: s, states: n, parameters: params)
-                    let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes + 64, alignment: 64)
-                    defer { buffer.deallocate() }
-                    for offset in 0..<64 {
-                        let start = buffer + offset
-                        let l = LockstepScratch(start, stages: s, states: n, parameters: params)
-                        func at(_ p: UnsafeMutableRawPointer) -> Int { p - start }
-                        func at<T>(_ p: UnsafeMutablePointer<T>) -> Int { UnsafeMutableRawPointer(p) - start }
-                        let lanes = MemoryLayout<Lanes4>.stride, d = MemoryLayout<Double>.stride
-                        #expect(Int(bitPattern: UnsafeMutableRawPointer(l.k)) % 64 == 0 && at(l.k) >= 0 && at(l.k) < 64)
-                        #expect(at(l.tmp) == at(l.k) + s * n * lanes && at(l.u) == at(l.tmp) + n * lanes)
-                        #expect(at(l.out) == at(l.u) + n * lanes && at(l.err) == at(l.out) + n * lanes)
-                        #expect(at(l.p) == at(l.err) + n * lanes && at(l.outLane) == at(l.p) + params * lanes)
-                        #expect(at(l.errLane) == at(l.outLane) + n * d && at(l.hs) == at(l.errLane) + n * d)
-                        #expect(at(l.ends) == at(l.hs) + 4 * d && at(l.kinds) == at(l.ends) + 4 * d)
-                        #expect(at(l.end) == at(l.kinds) + 4 && at(l.end) <= bytes)
-                    }
-                }
-            }
-        }
-    }
 }

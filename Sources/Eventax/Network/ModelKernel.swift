@@ -85,17 +85,31 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
         }
     }
 
-    /// Bytes of scratch memory the operations need.
+    /// Bytes of scratch memory the operations need: the largest of the reverse pass' dual layout,
+    /// the forward layout (behind the root finder's) and the lockstep layout.
     @inlinable var scratchBytes: Int {
-        let dualCount = (tab.s + 3) * n + nParams + max(wps, 1) + nObs + 8
-        let lockstepBytes = LockstepScratch.byteCount(stages: tab.s, states: n, parameters: nParams)
-        return max(dualCount * MemoryLayout<D>.stride + 64, doubleOffset + ((tab.s + 3) * n + 8) * 8, lockstepBytes)
+        let reverse = StepScratch<D>.byteCount(stages: tab.s, states: n, parameters: nParams, weights: max(wps, 1), observables: nObs)
+        let forward = doubleOffset + StepScratch<Double>.byteCount(stages: tab.s, states: n)
+        let lockstep = LockstepScratch.byteCount(stages: tab.s, states: n, parameters: nParams)
+        return max(reverse, forward, lockstep)
     }
 
-    /// Where the Double stages start in scratch (after the root finder's duals).
+    /// Where the forward steps' Double layout starts in scratch: behind the root finder's dual
+    /// layout at the front, which root finding uses while a step's stages must survive.
     @inlinable var doubleOffset: Int {
-        let rootBytes = ((tab.s + 3) * n + nParams + 8) * MemoryLayout<Dual<SIMD2<Double>>>.stride
-        return (rootBytes + 63) & ~63
+        StepScratch<Dual<SIMD2<Double>>>.byteCount(stages: tab.s, states: n, parameters: nParams)
+    }
+
+    /// The forward steps' arrays in scratch.
+    @inlinable @inline(__always)
+    func forwardScratch(_ scratch: UnsafeMutableRawPointer) -> StepScratch<Double> {
+        StepScratch(scratch + doubleOffset, stages: tab.s, states: n)
+    }
+
+    /// The root finder's dual arrays in scratch.
+    @inlinable @inline(__always)
+    func rootScratch(_ scratch: UnsafeMutableRawPointer) -> StepScratch<Dual<SIMD2<Double>>> {
+        StepScratch(scratch, stages: tab.s, states: n, parameters: nParams)
     }
 
     // MARK: Forward
@@ -120,13 +134,12 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
     @inlinable @inline(__always)
     func reset(_ u: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>) { model.reset(Vars(u), Vars(p)) }
 
-    /// A Double step of size h from u into out (scratch-backed stages).
+    /// A Double step of size h from u into out, with the stages in `fs`.
     @inlinable @inline(__always)
     func step(_ u: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>, _ h: Double,
-              _ out: UnsafeMutablePointer<Double>, _ err: UnsafeMutablePointer<Double>?, _ scratch: UnsafeMutableRawPointer,
+              _ out: UnsafeMutablePointer<Double>, _ err: UnsafeMutablePointer<Double>?, _ fs: StepScratch<Double>,
               firstStageReady: Bool = false) {
-        let k = scratch.assumingMemoryBound(to: Double.self)
-        rungeKuttaStep(model, tab, n: n, u: u, p: Vars(p), h: h, k: k, tmp: k + tab.s * n, out: out, err: err,
+        rungeKuttaStep(model, tab, n: n, u: u, p: Vars(p), h: h, k: fs.k, tmp: fs.tmp, out: out, err: err,
                        firstStageReady: firstStageReady)
     }
 
@@ -135,12 +148,11 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
     func conditionAlongStep(_ u: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>, _ tau: Double,
                             _ scratch: UnsafeMutableRawPointer) -> (Double, Double) {
         typealias D1 = Dual<SIMD2<Double>>
-        let base = scratch.assumingMemoryBound(to: D1.self)
-        let k = base, tmp = k + tab.s * n, ud = tmp + n, out = ud + n, pd = out + n
-        for q in 0..<n { ud[q] = D1(u[q]) }
-        for q in 0..<nParams { pd[q] = D1(p[q]) }
-        rungeKuttaStep(model, tab, n: n, u: ud, p: Vars(pd), h: D1(tau, seed: 0), k: k, tmp: tmp, out: out, err: nil)
-        let g = model.spikeCondition(Vars(out), Vars(pd))
+        let s = rootScratch(scratch)
+        for q in 0..<n { s.u[q] = D1(u[q]) }
+        for q in 0..<nParams { s.p[q] = D1(p[q]) }
+        rungeKuttaStep(model, tab, n: n, u: s.u, p: Vars(s.p), h: D1(tau, seed: 0), k: s.k, tmp: s.tmp, out: s.out, err: nil)
+        let g = model.spikeCondition(Vars(s.out), Vars(s.p))
         return (g.value, g.d[0])
     }
 
@@ -150,10 +162,10 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
     func conditionRate(_ u: UnsafeMutablePointer<Double>, _ f: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>,
                        _ scratch: UnsafeMutableRawPointer) -> Double {
         typealias D1 = Dual<SIMD2<Double>>
-        let ud = scratch.assumingMemoryBound(to: D1.self), pd = ud + n
-        for q in 0..<n { ud[q] = D1(value: u[q], d: SIMD2(f[q], 0)) }
-        for q in 0..<nParams { pd[q] = D1(p[q]) }
-        return model.spikeCondition(Vars(ud), Vars(pd)).d[0]
+        let s = rootScratch(scratch)
+        for q in 0..<n { s.u[q] = D1(value: u[q], d: SIMD2(f[q], 0)) }
+        for q in 0..<nParams { s.p[q] = D1(p[q]) }
+        return model.spikeCondition(Vars(s.u), Vars(s.p)).d[0]
     }
 
     /// The step size τ ∈ (0, h] at which the spike condition crosses zero upward, found by Newton
@@ -354,9 +366,8 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
     func extend(_ rt: inout NeuronRuntime, _ tape: inout NeuronTape, _ u: UnsafeMutablePointer<Double>,
                 _ p: UnsafeMutablePointer<Double>, tmax: Double, horizon: Double, clipAtHorizon: Bool, maxSteps: Int,
                 _ scratch: UnsafeMutableRawPointer) throws -> Bool {
-        let fs = scratch + doubleOffset  // Double stages live here; root finding uses the front
-        let k = fs.assumingMemoryBound(to: Double.self)
-        let out = k + (tab.s + 1) * n, err = out + n
+        let fs = forwardScratch(scratch)
+        let k = fs.k, out = fs.out, err = fs.err
         // Whether k holds f(u) for the current u: after a first attempt at a step (u unchanged), or
         // after an accepted step of a first-same-as-last tableau (its last stage is f(out)).
         var firstStageReady = false
@@ -399,12 +410,13 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
                 let g1 = model.spikeCondition(Vars(out), Vars(p))
                 if rt.gPrev < 0 && g1 >= 0 {
                     // Rates of the condition at both ends: f(u) is the first stage; f(out) the
-                    // last stage of a first-same-as-last step with error estimate, else computed.
+                    // last stage of a first-same-as-last step with error estimate, else computed
+                    // into tmp (free until the next step).
                     let fEnd: UnsafeMutablePointer<Double>
                     if adaptive != nil && tab.fsal {
                         fEnd = k + (tab.s - 1) * n
                     } else {
-                        fEnd = k + tab.s * n
+                        fEnd = fs.tmp
                         model.dynamics(Vars(out), Vars(p), Vars(fEnd))
                     }
                     let r0 = conditionRate(u, k, p, scratch), r1 = conditionRate(out, fEnd, p, scratch)
@@ -463,8 +475,7 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
         tape.truncate(to: j)
         rt.t = tj
         if T > tj {
-            let fs = scratch + doubleOffset
-            let out = fs.assumingMemoryBound(to: Double.self) + (tab.s + 1) * n
+            let fs = forwardScratch(scratch), out = fs.out
             step(u, p, T - tj, out, nil, fs)
             tape.append(.clipped, t: tj, h: T - tj, hNext: hNext, err: errJ, state: u)
             for q in 0..<n { u[q] = out[q] }
@@ -480,23 +491,17 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
     @inlinable
     func observe(_ u: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>, tau: Double,
                  _ obs: UnsafeMutablePointer<Double>, _ scratch: UnsafeMutableRawPointer) {
-        let fs = scratch + doubleOffset
-        let out = fs.assumingMemoryBound(to: Double.self) + (tab.s + 1) * n
+        let fs = forwardScratch(scratch), out = fs.out
         if tau > 0 { step(u, p, tau, out, nil, fs) } else { for q in 0..<n { out[q] = u[q] } }
         model.observe(Vars(out), Vars(p), Vars(obs))
     }
 
     // MARK: Reverse
 
-    /// Lays out dual scratch: stages, tmp, state, out, params, weights, observables.
+    /// The reverse pass' dual arrays in scratch.
     @inlinable @inline(__always)
-    func dualScratch(_ scratch: UnsafeMutableRawPointer) -> (k: UnsafeMutablePointer<D>, tmp: UnsafeMutablePointer<D>, u: UnsafeMutablePointer<D>,
-                                                              out: UnsafeMutablePointer<D>, p: UnsafeMutablePointer<D>, w: UnsafeMutablePointer<D>,
-                                                              o: UnsafeMutablePointer<D>) {
-        let aligned = UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: scratch) + 63) & ~63)!
-        let k = aligned.assumingMemoryBound(to: D.self)
-        let tmp = k + tab.s * n, ud = tmp + n, out = ud + n, pd = out + n, wd = pd + nParams, od = wd + max(wps, 1)
-        return (k, tmp, ud, out, pd, wd, od)
+    func dualScratch(_ scratch: UnsafeMutableRawPointer) -> StepScratch<D> {
+        StepScratch(scratch, stages: tab.s, states: n, parameters: nParams, weights: max(wps, 1), observables: nObs)
     }
 
     /// Loads parameters as duals, learnable ones seeded from lane `offset`.
@@ -624,42 +629,4 @@ func hermiteRoot(_ g0: Double, _ g1: Double, _ m0: Double, _ m1: Double) -> Doub
         s = next
     }
     return s
-}
-
-/// Where ``ModelKernel/lockstep`` keeps its arrays in scratch memory. The layout is written once,
-/// here: ``ModelKernel/scratchBytes`` asks ``byteCount(stages:states:parameters:)``, which lays it
-/// out from a dummy address, so the size requested and the pointers used cannot disagree.
-@usableFromInline
-struct LockstepScratch {
-    /// Stages (`stages · states` values), then tmp, state, out and error (`states` each) and
-    /// parameters, four lanes each.
-    @usableFromInline let k, tmp, u, out, err, p: UnsafeMutablePointer<Lanes4>
-    /// One lane's out and error (`states` each).
-    @usableFromInline let outLane, errLane: UnsafeMutablePointer<Double>
-    /// Per lane: step size, end and record kind, kept in memory as scalars (writing one lane of a
-    /// SIMD value in registers spills and reloads the whole vector for every lane).
-    @usableFromInline let hs, ends: UnsafeMutablePointer<Double>
-    /// Per lane: the raw value of the record kind of the step being attempted.
-    @usableFromInline let kinds: UnsafeMutablePointer<UInt8>
-    /// The first byte after the layout.
-    @usableFromInline let end: UnsafeMutableRawPointer
-
-    /// The layout starting at `scratch` rounded up to 64 bytes.
-    @inlinable @inline(__always)
-    init(_ scratch: UnsafeMutableRawPointer, stages s: Int, states n: Int, parameters nParams: Int) {
-        let aligned = UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: scratch) + 63) & ~63)!
-        k = aligned.assumingMemoryBound(to: Lanes4.self)
-        tmp = k + s * n; u = tmp + n; out = u + n; err = out + n; p = err + n
-        outLane = UnsafeMutableRawPointer(p + nParams).assumingMemoryBound(to: Double.self)
-        errLane = outLane + n; hs = errLane + n; ends = hs + 4
-        kinds = UnsafeMutableRawPointer(ends + 4).assumingMemoryBound(to: UInt8.self)
-        end = UnsafeMutableRawPointer(kinds + 4)
-    }
-
-    /// Bytes of scratch the layout needs from any start address (alignment included).
-    @inlinable
-    static func byteCount(stages s: Int, states n: Int, parameters nParams: Int) -> Int {
-        let base = UnsafeMutableRawPointer(bitPattern: 64)!  // aligned, never dereferenced
-        return LockstepScratch(base, stages: s, states: n, parameters: nParams).end - base + 63
-    }
 }

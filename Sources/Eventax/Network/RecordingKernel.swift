@@ -26,8 +26,9 @@ struct RecordingKernel<M: NeuronModel>: EngineKernel, @unchecked Sendable {
     @inlinable var learnable: UnsafeBufferPointer<Int> { base.learnable }
 
     @inlinable var scratchBytes: Int {
-        let count = (base.tab.s + 3) * n + base.nParams + max(wps, 1) + nObs + 8
-        return max(base.scratchBytes, count * MemoryLayout<R>.stride + 64)
+        let recorded = StepScratch<R>.byteCount(stages: base.tab.s, states: n, parameters: base.nParams,
+                                                weights: max(wps, 1), observables: nObs)
+        return max(base.scratchBytes, recorded)
     }
 
     // MARK: Forward (ModelKernel's)
@@ -54,15 +55,10 @@ struct RecordingKernel<M: NeuronModel>: EngineKernel, @unchecked Sendable {
 
     // MARK: Reverse
 
-    /// Recorded scratch: stages, tmp, state, out, params, weights, observables.
+    /// The recorded scalars' arrays in scratch.
     @inlinable @inline(__always)
-    func recordedScratch(_ scratch: S) -> (k: UnsafeMutablePointer<R>, tmp: UnsafeMutablePointer<R>, u: UnsafeMutablePointer<R>,
-                                           out: UnsafeMutablePointer<R>, p: UnsafeMutablePointer<R>, w: UnsafeMutablePointer<R>,
-                                           o: UnsafeMutablePointer<R>) {
-        let aligned = UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: scratch) + 63) & ~63)!
-        let k = aligned.assumingMemoryBound(to: R.self)
-        let tmp = k + base.tab.s * n, u = tmp + n, out = u + n, p = out + n, w = p + base.nParams, o = w + max(wps, 1)
-        return (k, tmp, u, out, p, w, o)
+    func recordedScratch(_ scratch: S) -> StepScratch<R> {
+        StepScratch(scratch, stages: base.tab.s, states: n, parameters: base.nParams, weights: max(wps, 1), observables: nObs)
     }
 
     /// Runs `body` with a fresh tape, freed afterwards.
