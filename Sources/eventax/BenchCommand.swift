@@ -59,19 +59,50 @@ struct Bench: ParsableCommand {
         try reportingErrors(measure)
     }
 
-    /// Measures the selected configurations and prints them.
+    /// One MNIST-scale or multi-compartment measurement, as `--json` prints it.
+    struct ScaleRecord: Encodable {
+        var name: String
+        var fwd_samples_per_s: Double
+        var fwdbwd_samples_per_s: Double
+        /// MNIST-scale workload only.
+        var hidden_spikes_per_sample: Double?
+        /// MNIST-scale workload only.
+        var steps_per_sample: Double?
+        /// Multi-compartment workload only: dual-number lanes the reverse pass needs.
+        var derivative_lanes: Int?
+        var threads: Int
+        var batch: Int
+    }
+
+    /// A record of any workload, encoded as the record itself.
+    enum Record: Encodable {
+        case yinYang(BenchRecord)
+        case scale(ScaleRecord)
+
+        func encode(to encoder: Encoder) throws {
+            switch self {
+            case .yinYang(let r): try r.encode(to: encoder)
+            case .scale(let r): try r.encode(to: encoder)
+            }
+        }
+    }
+
+    /// Measures the selected configurations and prints them (as a table, or with `--json` as one
+    /// array of records after all measurements).
     func measure() throws {
-        var records: [BenchRecord] = []
+        var records: [Record] = []
         let custom = try customSolver()
         let configurations = custom.map { [("qif-5-50-3-" + $0.name, $0.config, false)] } ?? YinYangBenchmark.configurations
         for (name, solver, recording) in configurations where only.map({ name.contains($0) }) ?? true {
             let r = try YinYangBenchmark.measure(name: name, solver: solver, batch: batch, threads: threads, minSeconds: seconds,
                                                  reference: !noReference, recording: recording)
-            records.append(r)
+            records.append(.yinYang(r))
             if !json {
-                print(String(format: "%-28@ fwd %9.0f samples/s   fwd+bwd %9.0f samples/s   events/sample %5.1f   steps/sample %7.0f   spike-time error %.2e (mismatch %.3f)",
-                             r.name as NSString, r.fwd_samples_per_s, r.fwdbwd_samples_per_s, r.events_per_sample, r.steps_per_sample,
-                             r.spike_time_error, r.spike_mismatch_fraction))
+                let accuracy = r.spike_mismatch_fraction.map { mismatch in
+                    "spike-time error " + (r.spike_time_error.map { String(format: "%.2e", $0) } ?? "n/a") + String(format: " (mismatch %.3f)", mismatch)
+                } ?? "no reference run"
+                print(String(format: "%-28@ fwd %9.0f samples/s   fwd+bwd %9.0f samples/s   events/sample %5.1f   steps/sample %7.0f   ",
+                             r.name as NSString, r.fwd_samples_per_s, r.fwdbwd_samples_per_s, r.events_per_sample, r.steps_per_sample) + accuracy)
             }
         }
         if let only, only.hasPrefix("mnist") {
@@ -79,16 +110,24 @@ struct Bench: ParsableCommand {
                            ("mnist-lif-tsit5-adaptive", SolverConfig(tableau: .tsit5, dt: 0.05, adaptive: AdaptiveConfig(rtol: 1e-6, atol: 1e-8)))]
             for (name, solver) in custom.map({ [("mnist-lif-" + $0.name, $0.config)] }) ?? builtIn {
                 let m = try MNISTScaleBenchmark.measure(solver: solver, batch: batch, threads: threads, minSeconds: seconds)
-                print(String(format: "%-28@ fwd %7.1f samples/s   fwd+bwd %7.1f samples/s   hidden spikes/sample %.1f   steps/sample %.0f",
-                             name as NSString, m.fwd, m.fwdbwd, m.hiddenSpikes, m.steps))
+                records.append(.scale(ScaleRecord(name: name, fwd_samples_per_s: m.fwd, fwdbwd_samples_per_s: m.fwdbwd,
+                                                  hidden_spikes_per_sample: m.hiddenSpikes, steps_per_sample: m.steps, threads: threads, batch: batch)))
+                if !json {
+                    print(String(format: "%-28@ fwd %7.1f samples/s   fwd+bwd %7.1f samples/s   hidden spikes/sample %.1f   steps/sample %.0f",
+                                 name as NSString, m.fwd, m.fwdbwd, m.hiddenSpikes, m.steps))
+                }
             }
         }
         if let only, only.hasPrefix("multicompartment") {
             for (dendrites, recording) in [(1, false), (1, true), (2, false), (2, true), (4, false), (4, true), (7, false), (7, true), (14, true)] {
                 let m = try MultiCompartmentBenchmark.measure(dendrites: dendrites, recording: recording, batch: batch, threads: threads, minSeconds: seconds)
                 let name = "multicompartment-\(dendrites)-\(recording ? "recorded" : "dual")"
-                print(String(format: "%-28@ fwd %7.1f samples/s   fwd+bwd %7.1f samples/s   (%d derivative lanes)",
-                             name as NSString, m.fwd, m.fwdbwd, m.lanes))
+                records.append(.scale(ScaleRecord(name: name, fwd_samples_per_s: m.fwd, fwdbwd_samples_per_s: m.fwdbwd,
+                                                  derivative_lanes: m.lanes, threads: threads, batch: batch)))
+                if !json {
+                    print(String(format: "%-28@ fwd %7.1f samples/s   fwd+bwd %7.1f samples/s   (%d derivative lanes)",
+                                 name as NSString, m.fwd, m.fwdbwd, m.lanes))
+                }
             }
         }
         if json {

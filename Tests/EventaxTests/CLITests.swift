@@ -507,6 +507,29 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("table.md").path))
     }
 
+    /// `eventax bench --json` prints one JSON array of records for every workload: without the
+    /// reference run the Yin-Yang records carry no spike-time accuracy (absent, not NaN and not a
+    /// mismatch of 0), and the MNIST-scale records come as JSON too instead of table lines.
+    @Test(CLITests.needsBinary)
+    func benchJSONForEveryWorkload() throws {
+        let yy = try Self.runBinary(["bench", "--only", "qif-5-50-3-tsit5-adaptive", "--batch", "4", "--seconds", "0.01",
+                                     "--threads", "1", "--json", "--no-reference"])
+        #expect(yy.status == 0, "stderr: \(yy.stderr)")
+        let records = try JSONNode(JSONValue.parse(yy.stdout, source: "stdout")).array()
+        #expect(records.map { try? $0.required("name").string() } == ["qif-5-50-3-tsit5-adaptive", "qif-5-50-3-tsit5-adaptive-recorded"])
+        for r in records {
+            #expect(try r.optional("spike_time_error") == nil && r.optional("spike_mismatch_fraction") == nil)
+            #expect(try r.required("fwd_samples_per_s").number() > 0 && r.required("deliveries_per_sample").number() > 0)
+        }
+        let mnist = try Self.runBinary(["bench", "--only", "mnist", "--batch", "2", "--seconds", "0.01", "--threads", "1", "--json"])
+        #expect(mnist.status == 0, "stderr: \(mnist.stderr)")
+        let scale = try JSONNode(JSONValue.parse(mnist.stdout, source: "stdout")).array()
+        #expect(scale.map { try? $0.required("name").string() } == ["mnist-lif-euler-0.05", "mnist-lif-tsit5-adaptive"])
+        for r in scale {
+            #expect(try r.required("hidden_spikes_per_sample").number() > 0 && r.required("fwdbwd_samples_per_s").number() > 0)
+        }
+    }
+
     /// `eventax bench --solver` measures the configuration that `--rtol` and `--dt` give (read as
     /// `eventax train` reads them) instead of the built-in ones: a 1000-fold looser tolerance takes
     /// fewer steps and misses the Dopri5 reference's spike times by more. Bad values are refused

@@ -36,10 +36,14 @@ struct InputDrivenTests {
         if readout.stopAfterFirstOutputSpikes {
             #expect(zip(a.committedRecords, b.committedRecords).allSatisfy { $0 >= $1 })
             #expect(a.eventCount >= b.eventCount)
+            #expect(a.deliveryCount >= b.deliveryCount)
         } else {
             #expect(a.committedRecords == b.committedRecords)
             #expect(a.eventCount == b.eventCount)
+            #expect(a.deliveryCount == b.deliveryCount)
         }
+        // The events are committed spikes and deliveries; the listed spikes are among the committed ones.
+        for r in [a, b] { #expect(r.eventCount - r.deliveryCount >= r.spikes.reduce(0) { $0 + $1.count }) }
         #expect(a.spikes.reduce(0) { $0 + $1.count } > 0, "the comparison needs spikes")
         let ga = try ahead.gradient(ct), gb = try loop.gradient(ct)
         #expect(ga.weights == gb.weights)
@@ -75,6 +79,11 @@ struct InputDrivenTests {
         let ct = Cotangent(states: (0..<4).map { _ in times.map { _ in [rng.uniform(-1, 1), 0] } },
                            spikes: (0..<net.neuronCount).map { _ in [] })
         try compare(net, input, ReadoutRequest(observationTimes: times), ct)
+        // Every input spike reaches every hidden neuron and every hidden spike every readout.
+        let r = try Simulator(network: net).run(input, readout: ReadoutRequest(observationTimes: times))
+        let hiddenSpikes = r.spikes.prefix(hidden).reduce(0) { $0 + $1.count }
+        #expect(hiddenSpikes > 0)
+        #expect(r.deliveryCount == input.reduce(0) { $0 + $1.count } * hidden + hiddenSpikes * 4)
     }
 
     @Test("QIF 5-20-3, adaptive and fixed steps: spike trains and spike-time gradients unchanged", arguments: [1, 2, 3, 4] as [UInt64])
@@ -92,6 +101,9 @@ struct InputDrivenTests {
             let ct = Cotangent(ttfs: (0..<3).map { _ in rng.uniform(-1, 1) })
             try compare(net, input, .full, ct)
             try compare(net, input, .ttfs, ct)
+            // Run to the end, every input spike reaches the 20 hidden neurons and every hidden spike the 3 outputs.
+            let r = try Simulator(network: net).run(input, readout: .full)
+            #expect(r.deliveryCount == input.reduce(0) { $0 + $1.count } * 20 + r.spikes.prefix(20).reduce(0) { $0 + $1.count } * 3)
         }
     }
 

@@ -324,8 +324,7 @@ public final class Simulator {
                     aheadPending.append(contentsOf: repeatElement(-1, count: net.inputDriven.count))
                     aheadLatest.removeAll(keepingCapacity: true)
                     aheadLatest.append(contentsOf: aheadPending)
-                    aheadReached = 0
-                    for n in net.inputDriven { setCertain(Int(n), 0) }
+                    aheadReached = 0  // `certain` is 0 for every neuron (`resetCertain` above)
                     if lazyAhead {
                         push(0, QueueEntry.advance, 0)
                     } else {
@@ -484,6 +483,7 @@ public final class Simulator {
                     }
                 }
                 result.eventCount = events
+                result.deliveryCount = log.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }  // spikes are logged negative
                 result.stepCount = steps
                 result.spikeEventCount = spikeEvents
                 result.committedRecords = (0..<net.neuronCount).map { runtime[$0].specStart }

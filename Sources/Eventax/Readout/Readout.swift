@@ -27,6 +27,10 @@ public struct SimulationResult: Sendable {
     public var states: [[[Double]]]
     /// Committed spikes plus deliveries.
     public var eventCount: Int
+    /// Committed deliveries (spike arrivals at targets). With a readout that stops at the first
+    /// output spikes, neurons simulated ahead of the event loop may have committed spikes and
+    /// deliveries past the stop: they are counted here and in ``eventCount``, not in ``spikes``.
+    public var deliveryCount: Int = 0
     /// Solver steps taken (including speculative steps later discarded).
     public var stepCount: Int
     /// Per neuron, the number of tape records (solver steps and events) up to its last committed
