@@ -121,10 +121,18 @@ func lockOutputFolder(_ dir: String) throws -> Int32 {
     return fd
 }
 
-/// This process's peak resident memory so far, in MiB (`getrusage`).
+/// This program's peak resident memory so far, in MiB. On Linux it is `VmHWM` of
+/// /proc/self/status, the peak of this program's own address space: `getrusage`'s `ru_maxrss`
+/// survives `execve`, so under `swift run` (which execs the product) it would report the build
+/// driver's peak instead. `ru_maxrss` is the fallback where /proc is not readable.
 func peakResidentMebibytes() -> Double {
     var usage = rusage()
     #if os(Linux)
+    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+       let kib = line.dropFirst("VmHWM:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap({ Double($0) }) {
+        return kib / 1024
+    }
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_maxrss) / 1024  // KiB on Linux
     #else

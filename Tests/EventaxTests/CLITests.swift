@@ -352,6 +352,29 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.path))
     }
 
+    /// The peak memory in a run summary is the program's own. Launched by a shell that first
+    /// holds 300 MiB and then execs it (as `swift run` execs the product after its build), it
+    /// must not report the launcher's peak: `getrusage`'s maximum survives `execve`.
+    @Test(CLITests.needsBinary)
+    func peakMemoryExcludesTheLauncher() throws {
+        #if os(Linux)
+        let dir = temporaryFolder("eventax-peak")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        let script = #"x=$(head -c 314572800 /dev/zero | tr '\0' a); "#
+            + #"exec "$0" train yinyang --hidden 3 --epochs 1 --train-subset 8 --eval-subset 8 --batch-size 4 --threads 1 --out "$1""#
+        process.arguments = ["-c", script, CLITests.binary!.path, dir.path]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let summary = try JSONDecoder().decode(TrainingSummary.self, from: Data(contentsOf: dir.appendingPathComponent("summary.json")))
+        let peak = try #require(summary.peak_rss_mib)
+        #expect(peak > 1 && peak < 250, "peak memory \(peak) MiB (the launcher held 300 MiB)")
+        #endif
+    }
+
     /// Numeric options take negative values after a space (`--wmean -0.5`), as after `=`; a
     /// `--resume` from a damaged checkpoint stops with an error naming the field and leaves the
     /// checkpoint as it was.
