@@ -23,6 +23,16 @@ public enum EventaxError: Error, CustomStringConvertible, Equatable {
         case let .during(context, error): return "\(context): \(error)"
         }
     }
+
+    /// Whether this is what diverged parameters typically cause in a simulation: a solver failure
+    /// (the step limit, a step size underflow) or the event limit.
+    var suggestsDivergence: Bool {
+        switch self {
+        case .integration, .tooManyEvents: return true
+        case let .during(_, error): return error.suggestsDivergence
+        case .invalid, .io: return false
+        }
+    }
 }
 
 /// Runs `body`; an ``EventaxError`` it throws (other than a file error, which names its file)

@@ -14,7 +14,7 @@ struct ScratchLayoutTests {
     /// ``StepScratch`` of Double and of two dual-number widths, for 1, 3, 4 and 7 stages, 1, 2, 3
     /// and 7 states, 0 and 5 parameters, 0 and 2 weights, 0 and 3 observables, from every start
     /// address modulo 64: the stages start 64-byte aligned, the arrays follow each other with
-    /// their sizes, and the layout ends within ``StepScratch/byteCount(stages:states:parameters:weights:observables:)``.
+    /// their sizes, and the layout ends within the bytes ``scratchByteCount(_:)`` measures for it.
     @Test("Step scratch layout: ordered, aligned, and within the byte count it requests")
     func stepScratchLayout() {
         func check<E>(_: E.Type) {
@@ -22,7 +22,9 @@ struct ScratchLayoutTests {
             for s in [1, 3, 4, 7] {
                 for n in [1, 2, 3, 7] {
                     for (params, weights, obs) in [(0, 0, 0), (5, 0, 0), (0, 2, 3), (5, 2, 3)] {
-                        let bytes = StepScratch<E>.byteCount(stages: s, states: n, parameters: params, weights: weights, observables: obs)
+                        let bytes = scratchByteCount {
+                            StepScratch<E>($0, stages: s, states: n, parameters: params, weights: weights, observables: obs).end
+                        }
                         let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes + 64, alignment: 64)
                         defer { buffer.deallocate() }
                         for offset in 0..<64 {
@@ -49,7 +51,8 @@ struct ScratchLayoutTests {
     /// adaptive steps) and models of 2 to 4 states, from every start address modulo 64: the root
     /// finder's dual layout ends before the forward layout begins (root finding runs while a
     /// step's stages must survive), and the forward, reverse and lockstep layouts end within
-    /// ``ModelKernel/scratchBytes``.
+    /// ``ModelKernel/scratchBytes``; the recorded reverse layout ends within
+    /// ``RecordingKernel/scratchBytes``.
     @Test("Kernel scratch regions fit and the root finder's does not overlap the forward one")
     func kernelRegions() {
         func check<M: NeuronModel>(_ model: M) {
@@ -64,15 +67,17 @@ struct ScratchLayoutTests {
                     defer { data.deallocate() }
                     let k = ModelKernel<M, SIMD16<Double>>(model: model, solver: solver, tableau: data,
                                                             learnable: UnsafeBufferPointer(learnable))
-                    let buffer = UnsafeMutableRawPointer.allocate(byteCount: k.scratchBytes + 64, alignment: 64)
+                    let r = RecordingKernel<M>(model: model, solver: solver, tableau: data, learnable: UnsafeBufferPointer(learnable))
+                    let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(k.scratchBytes, r.scratchBytes) + 64, alignment: 64)
                     defer { buffer.deallocate() }
                     for offset in 0..<64 {
                         let start = buffer + offset, limit = start + k.scratchBytes
                         let root = k.rootScratch(start), forward = k.forwardScratch(start)
                         #expect(root.end <= UnsafeMutableRawPointer(forward.k), "\(M.self), \(name)")
-                        #expect(forward.end <= limit && k.dualScratch(start).end <= limit, "\(M.self), \(name)")
-                        let lockstep = LockstepScratch(start, stages: tableau.stages, states: k.n, parameters: k.nParams)
-                        #expect(lockstep.end <= limit, "\(M.self), \(name)")
+                        #expect(forward.end <= limit && k.reverseScratch(start, of: Dual<SIMD16<Double>>.self).end <= limit,
+                                "\(M.self), \(name)")
+                        #expect(k.lockstepScratch(start).end <= limit, "\(M.self), \(name)")
+                        #expect(r.base.reverseScratch(start, of: Recorded.self).end <= start + r.scratchBytes, "\(M.self), \(name)")
                     }
                 }
             }
@@ -86,13 +91,13 @@ struct ScratchLayoutTests {
     /// The lockstep's scratch layout, for tableaus of 1, 3, 4 and 7 stages, 1, 2, 3 and 7 states
     /// and 0, 1 and 5 parameters, from every start address modulo 64: its arrays come in order without overlap,
     /// the four-lane block starts 64-byte aligned, and the layout ends within the bytes
-    /// ``LockstepScratch/byteCount(stages:states:parameters:)`` asks for.
+    /// ``scratchByteCount(_:)`` measures for it.
     @Test("Lockstep scratch layout: ordered, aligned, and within the byte count it requests")
     func lockstepScratchLayout() {
         for s in [1, 3, 4, 7] {
             for n in [1, 2, 3, 7] {
                 for params in [0, 1, 5] {
-                    let bytes = LockstepScratch.byteCount(stages: s, states: n, parameters: params)
+                    let bytes = scratchByteCount { LockstepScratch($0, stages: s, states: n, parameters: params).end }
                     let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes + 64, alignment: 64)
                     defer { buffer.deallocate() }
                     for offset in 0..<64 {

@@ -449,6 +449,22 @@ import Foundation
         }
     }
 
+    @Test("The divergence hint comes only after training, and only for solver and event-limit errors")
+    func divergenceHint() {
+        func message(trained: Bool, _ error: EventaxError) -> String {
+            do { return try EpochSteps.naming("epoch 2, validation", trained: trained, learningRate: 0.5) { () throws -> String in throw error } }
+            catch { return "\(error)" }
+        }
+        let hint = "epoch 2, validation (after training at learning rate 0.5: the parameters may have diverged; try a smaller --lr): "
+        let steps = EventaxError.integration("more than 10 solver steps in one simulation (maxSteps)")
+        #expect(message(trained: true, steps) == hint + "\(steps)")
+        #expect(message(trained: true, .tooManyEvents(limit: 7)) == hint + "\(EventaxError.tooManyEvents(limit: 7))")
+        #expect(message(trained: false, steps) == "epoch 2, validation: \(steps)")
+        let bad = EventaxError.invalid(field: "spikes[0][0]", "is nan")
+        #expect(message(trained: true, bad) == "epoch 2, validation: \(bad)")
+        #expect(message(trained: true, .io(path: "/x", "gone")) == "/x: gone")
+    }
+
     @Test("A simulation error during training names the epoch and the part of it (diverged weights after an absurd learning rate)")
     func errorsNameTheEpoch() throws {
         var c = TrainingConfig()
@@ -460,8 +476,9 @@ import Foundation
         } catch let error as EventaxError {
             // The first batch trains the initial network; its update makes the validation diverge.
             guard case let .during(context, inner) = error else { Issue.record("no context: \(error)"); return }
-            #expect(context == "epoch 1, validation")
-            #expect("\(error)" == "epoch 1, validation: \(inner)")
+            let hint = " (after training at learning rate 1e+300: the parameters may have diverged; try a smaller --lr)"
+            #expect(context == "epoch 1, validation" + hint)
+            #expect("\(error)" == "epoch 1, validation\(hint): \(inner)")
             guard case .integration = inner else { Issue.record("expected a solver error, got \(inner)"); return }
         }
     }

@@ -58,6 +58,9 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
     /// (5 for the default controller with Tsit5 or Dopri5), else 0: then whether a shortened step's
     /// proposal is clamped at factorMax can be decided with multiplications instead of a `pow`.
     @usableFromInline let growthPower: Int
+    /// Where the forward steps' Double arrays start in scratch: the bytes of the root finder's
+    /// layout (``rootScratch(_:)``), set once at the end of `init`.
+    @usableFromInline private(set) var doubleOffset = 0
 
     @inlinable
     init(model: M, solver: SolverConfig, tableau: TableauData, learnable: UnsafeBufferPointer<Int>) {
@@ -83,33 +86,42 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
         } else {
             growthPower = 0
         }
+        let kernel = self
+        doubleOffset = scratchByteCount { kernel.rootScratch($0).end }
     }
 
     /// Bytes of scratch memory the operations need: the largest of the reverse pass' dual layout,
     /// the forward layout (behind the root finder's) and the lockstep layout.
     @inlinable var scratchBytes: Int {
-        let reverse = StepScratch<D>.byteCount(stages: tab.s, states: n, parameters: nParams, weights: max(wps, 1), observables: nObs)
-        let forward = doubleOffset + StepScratch<Double>.byteCount(stages: tab.s, states: n)
-        let lockstep = LockstepScratch.byteCount(stages: tab.s, states: n, parameters: nParams)
-        return max(reverse, forward, lockstep)
+        max(scratchByteCount { reverseScratch($0, of: D.self).end },
+            scratchByteCount { forwardScratch($0).end },
+            scratchByteCount { lockstepScratch($0).end })
     }
 
-    /// Where the forward steps' Double layout starts in scratch: behind the root finder's dual
-    /// layout at the front, which root finding uses while a step's stages must survive.
-    @inlinable var doubleOffset: Int {
-        StepScratch<Dual<SIMD2<Double>>>.byteCount(stages: tab.s, states: n, parameters: nParams)
-    }
-
-    /// The forward steps' arrays in scratch.
+    /// The forward steps' arrays in scratch, behind the root finder's (``doubleOffset``).
     @inlinable @inline(__always)
     func forwardScratch(_ scratch: UnsafeMutableRawPointer) -> StepScratch<Double> {
         StepScratch(scratch + doubleOffset, stages: tab.s, states: n)
     }
 
-    /// The root finder's dual arrays in scratch.
+    /// The root finder's dual arrays in scratch, at the front: root finding runs while a step's
+    /// stages, in the forward arrays behind them, must survive.
     @inlinable @inline(__always)
     func rootScratch(_ scratch: UnsafeMutableRawPointer) -> StepScratch<Dual<SIMD2<Double>>> {
         StepScratch(scratch, stages: tab.s, states: n, parameters: nParams)
+    }
+
+    /// The lockstep's arrays in scratch.
+    @inlinable @inline(__always)
+    func lockstepScratch(_ scratch: UnsafeMutableRawPointer) -> LockstepScratch {
+        LockstepScratch(scratch, stages: tab.s, states: n, parameters: nParams)
+    }
+
+    /// The reverse pass' arrays of element type `E` in scratch: dual numbers here, recorded
+    /// scalars in ``RecordingKernel``.
+    @inlinable @inline(__always)
+    func reverseScratch<E>(_ scratch: UnsafeMutableRawPointer, of _: E.Type) -> StepScratch<E> {
+        StepScratch(scratch, stages: tab.s, states: n, parameters: nParams, weights: max(wps, 1), observables: nObs)
     }
 
     // MARK: Forward
@@ -287,7 +299,7 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
                   _ us: UnsafePointer<UnsafeMutablePointer<Double>>, _ ps: UnsafePointer<UnsafeMutablePointer<Double>>,
                   count: Int, tmax: Double, horizon: Double, _ scratch: UnsafeMutableRawPointer) -> Int {
         guard supportsLockstep, count > 0 else { return 0 }
-        let layout = LockstepScratch(scratch, stages: tab.s, states: n, parameters: nParams)
+        let layout = lockstepScratch(scratch)
         let k = layout.k, tmp = layout.tmp, uV = layout.u, outV = layout.out, errV = layout.err, pV = layout.p
         let outL = layout.outLane, errL = layout.errLane, hs = layout.hs, ends = layout.ends, kinds = layout.kinds
         for l in 0..<4 { hs[l] = 0; ends[l] = 0; kinds[l] = RecordKind.regular.rawValue }
@@ -498,12 +510,6 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
 
     // MARK: Reverse
 
-    /// The reverse pass' dual arrays in scratch.
-    @inlinable @inline(__always)
-    func dualScratch(_ scratch: UnsafeMutableRawPointer) -> StepScratch<D> {
-        StepScratch(scratch, stages: tab.s, states: n, parameters: nParams, weights: max(wps, 1), observables: nObs)
-    }
-
     /// Loads parameters as duals, learnable ones seeded from lane `offset`.
     @inlinable @inline(__always)
     func seedParams(_ p: UnsafeMutablePointer<Double>, _ pd: UnsafeMutablePointer<D>, offset: Int) {
@@ -525,7 +531,7 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
     @inlinable
     func reverseStep(_ u: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>, h: Double, spike: Bool, tbar: Double,
                      _ ubar: UnsafeMutablePointer<Double>, _ pbar: UnsafeMutablePointer<Double>, _ scratch: UnsafeMutableRawPointer) -> Double {
-        let s = dualScratch(scratch)
+        let s = reverseScratch(scratch, of: D.self)
         let nl = learnable.count, hLane = n + nl
         for q in 0..<n { s.u[q] = D(u[q], seed: q) }
         seedParams(p, s.p, offset: n)
@@ -552,7 +558,7 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
     func reverseJump(_ uMinus: UnsafeMutablePointer<Double>, _ w: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>,
                      _ ubar: UnsafeMutablePointer<Double>, _ wbar: UnsafeMutablePointer<Double>, _ pbar: UnsafeMutablePointer<Double>,
                      _ scratch: UnsafeMutableRawPointer) {
-        let s = dualScratch(scratch)
+        let s = reverseScratch(scratch, of: D.self)
         for q in 0..<n { s.u[q] = D(uMinus[q], seed: q) }
         for q in 0..<wps { s.w[q] = D(w[q], seed: n + q) }
         seedParams(p, s.p, offset: n + wps)
@@ -568,7 +574,7 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
     @inlinable
     func reverseReset(_ uMinus: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>,
                       _ ubar: UnsafeMutablePointer<Double>, _ pbar: UnsafeMutablePointer<Double>, _ scratch: UnsafeMutableRawPointer) {
-        let s = dualScratch(scratch)
+        let s = reverseScratch(scratch, of: D.self)
         for q in 0..<n { s.u[q] = D(uMinus[q], seed: q) }
         seedParams(p, s.p, offset: n)
         model.reset(Vars(s.u), Vars(s.p))
@@ -582,7 +588,7 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
     @inlinable
     func reverseObserve(_ u: UnsafeMutablePointer<Double>, _ p: UnsafeMutablePointer<Double>, tau: Double, _ obar: UnsafeMutablePointer<Double>,
                         _ ubar: UnsafeMutablePointer<Double>, _ pbar: UnsafeMutablePointer<Double>, _ scratch: UnsafeMutableRawPointer) -> Double {
-        let s = dualScratch(scratch)
+        let s = reverseScratch(scratch, of: D.self)
         let nl = learnable.count, hLane = n + nl
         for q in 0..<n { s.u[q] = D(u[q], seed: q) }
         seedParams(p, s.p, offset: n)
@@ -600,7 +606,7 @@ struct ModelKernel<M: NeuronModel, L: SIMD & Sendable>: EngineKernel, @unchecked
     func reverseInitial(_ p: UnsafeMutablePointer<Double>, _ ubar: UnsafeMutablePointer<Double>, _ pbar: UnsafeMutablePointer<Double>,
                         _ scratch: UnsafeMutableRawPointer) {
         guard !learnable.isEmpty else { return }
-        let s = dualScratch(scratch)
+        let s = reverseScratch(scratch, of: D.self)
         seedParams(p, s.p, offset: 0)
         model.initialState(Vars(s.u), Vars(s.p))
         var acc = L()

@@ -26,9 +26,7 @@ struct RecordingKernel<M: NeuronModel>: EngineKernel, @unchecked Sendable {
     @inlinable var learnable: UnsafeBufferPointer<Int> { base.learnable }
 
     @inlinable var scratchBytes: Int {
-        let recorded = StepScratch<R>.byteCount(stages: base.tab.s, states: n, parameters: base.nParams,
-                                                weights: max(wps, 1), observables: nObs)
-        return max(base.scratchBytes, recorded)
+        max(base.scratchBytes, scratchByteCount { base.reverseScratch($0, of: R.self).end })
     }
 
     // MARK: Forward (ModelKernel's)
@@ -54,12 +52,6 @@ struct RecordingKernel<M: NeuronModel>: EngineKernel, @unchecked Sendable {
     @inlinable func observe(_ u: P, _ p: P, tau: Double, _ obs: P, _ scratch: S) { base.observe(u, p, tau: tau, obs, scratch) }
 
     // MARK: Reverse
-
-    /// The recorded scalars' arrays in scratch.
-    @inlinable @inline(__always)
-    func recordedScratch(_ scratch: S) -> StepScratch<R> {
-        StepScratch(scratch, stages: base.tab.s, states: n, parameters: base.nParams, weights: max(wps, 1), observables: nObs)
-    }
 
     /// Runs `body` with a fresh tape, freed afterwards.
     @inlinable
@@ -97,7 +89,7 @@ struct RecordingKernel<M: NeuronModel>: EngineKernel, @unchecked Sendable {
     /// Reverse of one solver step (see ``ModelKernel/reverseStep(_:_:h:spike:tbar:_:_:_:)``).
     @inlinable
     func reverseStep(_ u: P, _ p: P, h: Double, spike: Bool, tbar: Double, _ ubar: P, _ pbar: P, _ scratch: S) -> Double {
-        let s = recordedScratch(scratch)
+        let s = base.reverseScratch(scratch, of: R.self)
         let nl = learnable.count, hInput = n + nl
         return withTape { t in
             recordState(u, s.u, t)
@@ -128,7 +120,7 @@ struct RecordingKernel<M: NeuronModel>: EngineKernel, @unchecked Sendable {
     /// Reverse of an input jump (see ``ModelKernel/reverseJump(_:_:_:_:_:_:_:)``).
     @inlinable
     func reverseJump(_ uMinus: P, _ w: P, _ p: P, _ ubar: P, _ wbar: P, _ pbar: P, _ scratch: S) {
-        let s = recordedScratch(scratch)
+        let s = base.reverseScratch(scratch, of: R.self)
         withTape { t in
             recordState(uMinus, s.u, t)
             for q in 0..<wps { s.w[q] = .input(w[q], on: t) }
@@ -144,7 +136,7 @@ struct RecordingKernel<M: NeuronModel>: EngineKernel, @unchecked Sendable {
     /// Reverse of a reset (see ``ModelKernel/reverseReset(_:_:_:_:_:)``).
     @inlinable
     func reverseReset(_ uMinus: P, _ p: P, _ ubar: P, _ pbar: P, _ scratch: S) {
-        let s = recordedScratch(scratch)
+        let s = base.reverseScratch(scratch, of: R.self)
         withTape { t in
             recordState(uMinus, s.u, t)
             recordParams(p, s.p, t)
@@ -158,7 +150,7 @@ struct RecordingKernel<M: NeuronModel>: EngineKernel, @unchecked Sendable {
     /// Reverse of an observation (see ``ModelKernel/reverseObserve(_:_:tau:_:_:_:_:)``).
     @inlinable
     func reverseObserve(_ u: P, _ p: P, tau: Double, _ obar: P, _ ubar: P, _ pbar: P, _ scratch: S) -> Double {
-        let s = recordedScratch(scratch)
+        let s = base.reverseScratch(scratch, of: R.self)
         let nl = learnable.count
         return withTape { t in
             recordState(u, s.u, t)
@@ -179,7 +171,7 @@ struct RecordingKernel<M: NeuronModel>: EngineKernel, @unchecked Sendable {
     @inlinable
     func reverseInitial(_ p: P, _ ubar: P, _ pbar: P, _ scratch: S) {
         guard !learnable.isEmpty else { return }
-        let s = recordedScratch(scratch)
+        let s = base.reverseScratch(scratch, of: R.self)
         withTape { t in
             recordParams(p, s.p, t)
             for q in 0..<n { s.u[q] = R(0) }

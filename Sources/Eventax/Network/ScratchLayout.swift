@@ -1,12 +1,22 @@
 // Layouts of the kernels' scratch memory. Each layout is written once, as a type whose
-// initializer hands out the pointers; its byte count lays it out from a dummy address, so the
-// size a kernel requests and the pointers it uses cannot disagree.
+// initializer hands out the pointers; ``scratchByteCount(_:)`` lays it out from a dummy address,
+// so the size a kernel requests and the pointers it uses cannot disagree.
 
 /// `scratch` rounded up to the next multiple of 64 bytes (a cache line; the widest SIMD
 /// alignment the kernels use).
 @inlinable @inline(__always)
 func alignedTo64(_ scratch: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
     UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: scratch) + 63) & ~63)!
+}
+
+/// Bytes of scratch a layout needs from any start address: the end `layout` returns for a
+/// 64-byte aligned dummy start (never dereferenced), plus 63 bytes for aligning a real start.
+/// `layout` must round its start up to 64 bytes before it uses it (as ``alignedTo64(_:)``
+/// does), or add a fixed offset first.
+@inlinable
+func scratchByteCount(_ layout: (UnsafeMutableRawPointer) -> UnsafeMutableRawPointer) -> Int {
+    let base = UnsafeMutableRawPointer(bitPattern: 64)!
+    return layout(base) - base + 63
 }
 
 /// The arrays of one solver step in scratch memory, all of element type `E` (Double for the
@@ -30,19 +40,9 @@ struct StepScratch<E> {
         p = err + n; w = p + parameters; o = w + weights
         end = UnsafeMutableRawPointer(o + observables)
     }
-
-    /// Bytes of scratch the layout needs from any start address (alignment included).
-    @inlinable
-    static func byteCount(stages s: Int, states n: Int, parameters: Int = 0, weights: Int = 0, observables: Int = 0) -> Int {
-        let base = UnsafeMutableRawPointer(bitPattern: 64)!  // aligned, never dereferenced
-        let layout = StepScratch(base, stages: s, states: n, parameters: parameters, weights: weights, observables: observables)
-        return layout.end - base + 63
-    }
 }
 
-/// Where ``ModelKernel/lockstep`` keeps its arrays in scratch memory. The layout is written once,
-/// here: ``ModelKernel/scratchBytes`` asks ``byteCount(stages:states:parameters:)``, which lays it
-/// out from a dummy address, so the size requested and the pointers used cannot disagree.
+/// Where ``ModelKernel/lockstep`` keeps its arrays in scratch memory.
 @usableFromInline
 struct LockstepScratch {
     /// Stages (`stages · states` values), then tmp, state, out and error (`states` each) and
@@ -68,12 +68,5 @@ struct LockstepScratch {
         errLane = outLane + n; hs = errLane + n; ends = hs + 4
         kinds = UnsafeMutableRawPointer(ends + 4).assumingMemoryBound(to: UInt8.self)
         end = UnsafeMutableRawPointer(kinds + 4)
-    }
-
-    /// Bytes of scratch the layout needs from any start address (alignment included).
-    @inlinable
-    static func byteCount(stages s: Int, states n: Int, parameters nParams: Int) -> Int {
-        let base = UnsafeMutableRawPointer(bitPattern: 64)!  // aligned, never dereferenced
-        return LockstepScratch(base, stages: s, states: n, parameters: nParams).end - base + 63
     }
 }

@@ -483,7 +483,7 @@ public final class Simulator {
                     }
                 }
                 result.eventCount = events
-                result.deliveryCount = log.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }  // spikes are logged negative
+                result.deliveryCount = log.count - spikes.count  // the log holds every delivery and every committed spike
                 result.stepCount = steps
                 result.spikeEventCount = spikeEvents
                 result.committedRecords = (0..<net.neuronCount).map { runtime[$0].specStart }

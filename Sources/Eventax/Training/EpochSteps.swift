@@ -12,6 +12,16 @@ enum EpochSteps {
         return stride(from: 0, to: count, by: batchSize).map { order[$0..<min(count, $0 + batchSize)] }
     }
 
+    /// ``namingErrors(_:_:)`` for a part of a training epoch. When the parameters have been
+    /// trained (`trained`: at least one optimizer step since the initial network) and a simulation
+    /// fails in the solver or runs into the event limit, the parameters have most likely
+    /// diverged, so the context then also names the learning rate and suggests a smaller one.
+    static func naming<R>(_ context: String, trained: Bool, learningRate: Double, _ body: () throws -> R) throws -> R {
+        do { return try namingErrors(context, body) } catch let EventaxError.during(c, inner) where trained && inner.suggestsDivergence {
+            throw EventaxError.during("\(c) (after training at learning rate \(learningRate): the parameters may have diverged; try a smaller --lr)", inner)
+        }
+    }
+
     /// One optimizer step on a minibatch: `summedGradient` (summed over `samples` samples) is
     /// averaged, clipped to global norm `clip`, applied by `optimizer`; then the trainables in
     /// `delayRange` are clamped at 0 and the template's parameter floors are applied. Returns the

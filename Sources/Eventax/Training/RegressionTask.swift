@@ -328,7 +328,8 @@ public final class RegressionTrainer {
         for (b, batch) in batches.enumerated() {
             let xs = batch.map { train[$0] }
             let net = try network(with: s.trainables)
-            try namingErrors("epoch \(e), training batch \(b + 1) of \(batches.count)") {
+            try EpochSteps.naming("epoch \(e), training batch \(b + 1) of \(batches.count)", trained: e > 1 || b > 0,
+                                  learningRate: config.lr) {
                 let (loss, grads, _) = try BatchEvaluator(network: net, threads: threads).lossAndGradient(
                     xs.map { RegressionTask.encode($0, channels: channels) }, readout: .ttfs, delayGradients: false) { i, r in
                     RegressionTask.loss(r, x: xs[i], tmax: tmax)
@@ -339,7 +340,9 @@ public final class RegressionTrainer {
             }
             progress(b + 1, batches.count)
         }
-        let val = try namingErrors("epoch \(e), validation") { try evaluate(network(with: s.trainables), on: validation) }
+        let val = try EpochSteps.naming("epoch \(e), validation", trained: true, learningRate: config.lr) {
+            try evaluate(network(with: s.trainables), on: validation)
+        }
         if val.mse < s.bestValidationMSE {
             s.bestValidationMSE = val.mse
             s.bestEpoch = e

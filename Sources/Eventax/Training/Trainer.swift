@@ -260,7 +260,8 @@ public final class Trainer {
             let labels = idx.map(train.label)
             let inputs = idx.map(train.input)
             let starts = inputs.map { Classifier.windowStart(cfg, input: $0) }
-            try namingErrors("epoch \(e), training batch \(b + 1) of \(batches.count)") {
+            try EpochSteps.naming("epoch \(e), training batch \(b + 1) of \(batches.count)", trained: e > 1 || b > 0,
+                                  learningRate: config.learningRate) {
                 let (loss, grads, results) = try BatchEvaluator(network: net, threads: threads).lossAndGradient(
                     inputs, readouts: inputs.map { Classifier.readout(cfg, input: $0) }, delayGradients: !delayRange.isEmpty) { i, r in
                     let ev = Classifier.evaluate(r, label: labels[i], config: cfg, windowStart: starts[i])
@@ -274,7 +275,9 @@ public final class Trainer {
             progress(b + 1, batches.count)
         }
         let trainSeconds = Date().timeIntervalSince(start)
-        let val = try namingErrors("epoch \(e), validation") { try evaluate(network(with: s.trainables), on: data.validation) }
+        let val = try EpochSteps.naming("epoch \(e), validation", trained: true, learningRate: config.learningRate) {
+            try evaluate(network(with: s.trainables), on: data.validation)
+        }
         if val.accuracy > s.bestValidationAccuracy {
             s.bestValidationAccuracy = val.accuracy
             s.bestEpoch = e
