@@ -11,8 +11,8 @@ func alignedTo64(_ scratch: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer 
 
 /// Bytes of scratch a layout needs from any start address: the end `layout` returns for a
 /// 64-byte aligned dummy start (never dereferenced), plus 63 bytes for aligning a real start.
-/// `layout` must round its start up to 64 bytes before it uses it (as ``alignedTo64(_:)``
-/// does), or add a fixed offset first.
+/// `layout` must round its start (or its start plus a fixed offset) up to 64 bytes before it
+/// places anything, as ``StepScratch`` and ``LockstepScratch`` do.
 @inlinable
 func scratchByteCount(_ layout: (UnsafeMutableRawPointer) -> UnsafeMutableRawPointer) -> Int {
     let base = UnsafeMutableRawPointer(bitPattern: 64)!
