@@ -102,6 +102,13 @@ func createOutputFolder(_ dir: String, option: String) throws {
     }
 }
 
+/// Removes the file at `path` if there is one; an error names the path and the system's reason.
+func removeIfPresent(_ path: String) throws {
+    guard unlink(path) == 0 || errno == ENOENT else {
+        throw CLIError(description: "\(path): cannot remove: \(systemReason(code: errno))")
+    }
+}
+
 /// Takes an exclusive lock on the output folder `dir`, so that two training runs cannot write the
 /// same checkpoint and metrics at once (a second `--resume` of a running run, or two runs given
 /// the same `--out`). The lock is the kernel's `flock` on the folder itself: no lock file is left

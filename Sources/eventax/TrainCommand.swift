@@ -158,6 +158,10 @@ func runTraining(_ c: TrainingConfig, options: CommonTrainOptions) throws {
         }
         state = saved
         print("resuming after epoch \(state.epochsDone)")
+    } else if FileManager.default.fileExists(atPath: ckptPath) {
+        let earlier = (try? TrainingCheckpoint.load(ckptPath)).map { "\($0.epochsDone) of \($0.config.epochs) epochs done" } ?? "not readable"
+        writeStandardError("note: \(dir) holds an earlier run (checkpoint: \(earlier)); this run starts afresh: the earlier summary.json is removed now, the checkpoint and metrics are replaced at the end of the first epoch (--resume continues the earlier run instead)\n")
+        try removeIfPresent(dir + "/summary.json")  // it would no longer match the checkpoint
     }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]

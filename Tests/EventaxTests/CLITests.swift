@@ -434,6 +434,31 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("summary.json").path))
     }
 
+    /// A fresh run into a folder that holds an earlier run says so on stderr, with the earlier
+    /// run's progress, and removes the earlier summary at once: a fresh run that fails in its
+    /// first epoch (an absurd learning rate) leaves the earlier checkpoint and no summary that
+    /// could be mistaken for its own; a complete one writes its own. A run into an empty folder
+    /// says nothing.
+    @Test(CLITests.needsBinary)
+    func freshRunOverAnEarlierOne() throws {
+        let dir = temporaryFolder("eventax-fresh")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let small = ["train", "yinyang", "--hidden", "3", "--train-subset", "8", "--eval-subset", "8", "--threads", "1", "--out", dir.path]
+        let first = try Self.runBinary(small + ["--epochs", "2"])
+        #expect(first.status == 0 && first.stderr.isEmpty, "stderr: \(first.stderr)")
+        let summary = dir.appendingPathComponent("summary.json"), checkpoint = dir.appendingPathComponent("checkpoint.json")
+        let earlier = try Data(contentsOf: checkpoint)
+        let note = "note: \(dir.path) holds an earlier run (checkpoint: 2 of 2 epochs done); this run starts afresh: the earlier summary.json is removed now, the checkpoint and metrics are replaced at the end of the first epoch (--resume continues the earlier run instead)\n"
+        let failed = try Self.runBinary(small + ["--epochs", "1", "--lr", "1e300"])
+        #expect(failed.status == 1 && failed.stderr.hasPrefix(note + "error: epoch 1, "), "stderr: \(failed.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: summary.path))
+        #expect(try Data(contentsOf: checkpoint) == earlier)
+        let second = try Self.runBinary(small + ["--epochs", "1", "--seed", "1"])
+        #expect(second.status == 0 && second.stderr == note, "stderr: \(second.stderr)")
+        let written = try JSONDecoder().decode(TrainingSummary.self, from: Data(contentsOf: summary))
+        #expect(written.epochs == 1 && written.config.seed == 1)
+    }
+
     /// An `--out` that cannot be a folder is refused with the option, the path and the reason.
     @Test(CLITests.needsBinary)
     func badOutputFolders() throws {
