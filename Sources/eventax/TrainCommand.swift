@@ -19,6 +19,7 @@ struct CommonTrainOptions: ParsableArguments {
     @Option(name: .long, parsing: .unconditional, help: "Minibatch size.") var batchSize: Int?
     @Option(parsing: .unconditional, help: "Learning rate (default: 0.005 for TTFS and state-based LIF, 0.03 otherwise).") var lr: Double?
     @Option(parsing: .unconditional, help: "Hidden neurons.") var hidden: Int?
+    @Option(parsing: .unconditional, help: "Global-norm gradient clipping: the largest norm of a minibatch's mean gradient (default 1).") var clip: Double?
     @Option(help: "Solver: euler, heun, midpoint, rk4, bosh3, tsit5, dopri5.") var solver = "tsit5"
     @Option(parsing: .unconditional, help: "Step size (first step when adaptive).") var dt = 0.05
     @Option(parsing: .unconditional, help: "Relative tolerance of adaptive steps; 0 means constant steps of --dt.") var rtol = 1e-6
@@ -49,6 +50,7 @@ struct CommonTrainOptions: ParsableArguments {
         if let hidden { c.hidden = hidden }
         c.seed = seed
         if let lr { c.lr = lr }
+        if let clip { c.clip = clip }
         c.solver = solver.lowercased(); c.dt = dt; c.rtol = rtol == 0 ? nil : rtol
         c.trainSubset = trainSubset; c.evalSubset = evalSubset
         c.wmean = wmean; c.wlim = wlim

@@ -328,6 +328,8 @@ import Testing
             (["yinyang", "--axonal-delays", "nan"], "--axonal-delays: must be a finite number ≥ 0, got nan"),
             (["yinyang", "--amos", "maybe"], "--amos: expected on or off, got \"maybe\""),
             (["yinyang", "--threads", "0"], "--threads: must be ≥ 1, got 0"),
+            (["yinyang", "--clip", "0"], "--clip: must be a finite number > 0, got 0.0"),
+            (["yinyang", "--clip", "inf"], "--clip: must be a finite number > 0, got inf"),
             (["yinyang", "--hidden", "-3"], "--hidden: must be ≥ 1, got -3"),
             (["yinyang", "--delays", "-1"], "--delays: must be a finite number ≥ 0, got -1.0"),
             (["yinyang", "--loss", "hinge"], "--loss: unknown loss \"hinge\""),
@@ -382,11 +384,11 @@ import Testing
     func negativeValuesAndDamagedCheckpoints() throws {
         let dir = temporaryFolder("eventax-cli")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let common = ["--hidden", "3", "--train-subset", "8", "--eval-subset", "8", "--batch-size", "4", "--threads", "1", "--out", dir.path]
+        let common = ["--hidden", "3", "--train-subset", "8", "--eval-subset", "8", "--batch-size", "4", "--clip", "0.5", "--threads", "1", "--out", dir.path]
         let trained = try Self.runBinary(["train", "yinyang", "--wmean", "-0.5", "--epochs", "1"] + common)
         #expect(trained.status == 0, "stderr: \(trained.stderr)")
         let summary = try JSONDecoder().decode(TrainingSummary.self, from: Data(contentsOf: dir.appendingPathComponent("summary.json")))
-        #expect(summary.config.wmean == -0.5)
+        #expect(summary.config.wmean == -0.5 && summary.config.clip == 0.5)
         let peak = try #require(summary.peak_rss_mib, "summary.json should record the peak memory")
         #expect(peak > 1 && peak < 24 * 1024, "peak memory \(peak) MiB")
         #expect(trained.stdout.contains("peak memory \(String(format: "%.0f", peak)) MiB"), "stdout: \(trained.stdout)")
