@@ -93,6 +93,9 @@ struct Bench: ParsableCommand {
         var records: [Record] = []
         let custom = try customSolver()
         let configurations = custom.map { [("qif-5-50-3-" + $0.name, $0.config, false)] } ?? YinYangBenchmark.configurations
+        if let only, !only.hasPrefix("mnist"), !only.hasPrefix("multicompartment"), !configurations.contains(where: { $0.0.contains(only) }) {
+            throw CLIError(description: "--only: no workload's name contains \"\(only)\" (workloads: \(configurations.map(\.0).joined(separator: ", ")), mnist, multicompartment)")
+        }
         for (name, solver, recording) in configurations where only.map({ name.contains($0) }) ?? true {
             let r = try YinYangBenchmark.measure(name: name, solver: solver, batch: batch, threads: threads, minSeconds: seconds,
                                                  reference: !noReference, recording: recording)

@@ -607,7 +607,9 @@ import Testing
                                      (["--solver", "rk9"], "--solver: unknown method \"rk9\""),
                                      (["--solver", "rk4"], "--solver: rk4 has no embedded error estimate"),
                                      (["--solver", "tsit5", "--rtol=-1"], "--rtol: must be a finite number > 0, got -1.0"),
-                                     (["--solver", "tsit5", "--only", "multicompartment"], "--solver: applies to the Yin-Yang and MNIST-scale workloads")] {
+                                     (["--solver", "tsit5", "--only", "multicompartment"], "--solver: applies to the Yin-Yang and MNIST-scale workloads"),
+                                     (["--only", "qfi"], "--only: no workload's name contains \"qfi\" (workloads: qif-5-50-3-euler-0.05, "),
+                                     (["--solver", "tsit5", "--only", "euler"], "--only: no workload's name contains \"euler\" (workloads: qif-5-50-3-tsit5-rtol1e-06, mnist, multicompartment)")] {
             let result = try Self.runBinary(["bench", "--seconds", "0.01", "--batch", "4"] + arguments)
             Self.expectRefused(result, message)
             #expect(result.stdout.isEmpty)
