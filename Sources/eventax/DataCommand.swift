@@ -35,10 +35,11 @@ struct Evaluate: ParsableCommand {
     var checkpoint: String
 
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "MNIST checkpoints: the directory with the four IDX files, if not the one the run was trained with.") var data: String?
 
     func run() throws {
         try reportingErrors {
-            let state = try TrainingCheckpoint.load(checkpoint)
+            let state = try loadCheckpoint(checkpoint, data: data)
             guard threads >= 1 else { throw CLIError(description: "--threads: must be ≥ 1, got \(threads)") }
             let (trainer, _) = try withFileContext(checkpoint) { try state.bestNetwork(threads: threads) }
             let summary = try trainer.summary(state)

@@ -11,11 +11,12 @@ struct Plot: ParsableCommand {
     var dir: String
 
     @Option(parsing: .unconditional, help: "Index of the test sample for the raster and voltage traces.") var sample = 0
+    @Option(help: "MNIST runs: the directory with the four IDX files, if not the one the run was trained with.") var data: String?
 
     func run() throws {
         try reportingErrors {
             let path = dir + "/checkpoint.json"
-            let state = try TrainingCheckpoint.load(path)
+            let state = try loadCheckpoint(path, data: data)
             let colors = ["#1f77b4", "#d62728", "#2ca02c"]
             let palette = colors + ["#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#ff7f0e"]
 

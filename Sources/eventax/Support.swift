@@ -102,6 +102,24 @@ func createOutputFolder(_ dir: String, option: String) throws {
     }
 }
 
+/// The training checkpoint at `path` for `eventax evaluate` and `eventax plot`. `data` (their
+/// `--data`) replaces an MNIST run's data directory, which may have moved since training; without
+/// it, a directory that is not there is an error that names it and the option.
+func loadCheckpoint(_ path: String, data: String?) throws -> TrainingCheckpoint {
+    var state = try TrainingCheckpoint.load(path)
+    guard let data else {
+        if state.config.task == "mnist", let dir = state.config.data, !FileManager.default.fileExists(atPath: dir) {
+            throw CLIError(description: "\(path): the run's MNIST directory \(dir) does not exist (relative paths start from the current folder); pass --data DIR")
+        }
+        return state
+    }
+    guard state.config.task == "mnist" else {
+        throw CLIError(description: "--data: applies to MNIST checkpoints only; \(path) is a \(state.config.task) run")
+    }
+    state.config.data = data
+    return state
+}
+
 /// Removes the file at `path` if there is one; an error names the path and the system's reason.
 func removeIfPresent(_ path: String) throws {
     guard unlink(path) == 0 || errno == ENOENT else {

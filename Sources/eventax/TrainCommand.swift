@@ -159,6 +159,7 @@ func runTraining(_ c: TrainingConfig, options: CommonTrainOptions) throws {
             throw CLIError(description: "\(ckptPath): the checkpoint was made with other options; resume with the same options (epochs and the data directory may differ)")
         }
         state = saved
+        state.config = c  // the epochs and the data directory this run continues with
         print("resuming after epoch \(state.epochsDone)")
     } else if FileManager.default.fileExists(atPath: ckptPath) {
         let earlier = (try? TrainingCheckpoint.load(ckptPath)).map { "\($0.epochsDone) of \($0.config.epochs) epochs done" } ?? "not readable"

@@ -397,6 +397,10 @@ import Testing
         #expect(csv.first == "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds,train_seconds")
         let row = csv.count > 1 ? csv[1].split(separator: ",", omittingEmptySubsequences: false) : []
         #expect(row.count == 7 && (Double(row[6]) ?? -1) >= 0 && (Double(row[6]) ?? .infinity) <= (Double(row[5]) ?? -1), "metrics.csv: \(csv)")
+        let yinYang = dir.appendingPathComponent("checkpoint.json").path
+        let notMNIST = try Self.runBinary(["evaluate", yinYang, "--data", dir.path])
+        #expect(notMNIST.status == 1 && notMNIST.stderr == "error: --data: applies to MNIST checkpoints only; \(yinYang) is a yinyang run\n",
+                "stderr: \(notMNIST.stderr)")
         let observed = try Self.runBinary(["run", Self.networkExample, Self.inputExample, "--observe", "-1"])
         #expect(observed.status != 0 && observed.stderr.contains("observe[0]: must lie in [0, tmax = 30.0], got -1.0"), "stderr: \(observed.stderr)")
 

@@ -76,6 +76,25 @@ private func writeToyMNIST(to dir: URL, train: Int, test: Int) throws {
         #expect(resumed.stdout.contains("resuming after epoch 1"), "stdout: \(resumed.stdout)")
         let csv = try String(contentsOf: out.appendingPathComponent("metrics.csv"), encoding: .utf8)
         #expect(csv.split(separator: "\n").count == 3, "metrics.csv: \(csv)")
+
+        // The checkpoint records the resumed run's epochs and data directory. `eventax evaluate`
+        // and `eventax plot` take a directory moved since with --data; without it they name the
+        // recorded directory and the option.
+        let recorded = try TrainingCheckpoint.load(out.appendingPathComponent("checkpoint.json").path)
+        #expect(recorded.config.epochs == 2 && recorded.config.data == moved.path)
+        try FileManager.default.moveItem(at: moved, to: data.deletingLastPathComponent().appendingPathComponent("again"))
+        let again = root.appendingPathComponent("again"), checkpoint = out.appendingPathComponent("checkpoint.json").path
+        for command in [["evaluate", checkpoint, "--threads", "1"], ["plot", out.path]] {
+            let lost = try CLITests.runBinary(command)
+            #expect(lost.status == 1 && lost.stderr == "error: \(checkpoint): the run's MNIST directory \(moved.path) does not exist (relative paths start from the current folder); pass --data DIR\n",
+                    "\(command): \(lost.stderr)")
+            let found = try CLITests.runBinary(command + ["--data", again.path])
+            #expect(found.status == 0, "\(command): \(found.stderr)")
+        }
+        let evaluated = try CLITests.runBinary(["evaluate", checkpoint, "--threads", "1", "--data", again.path])
+        let summary = try JSONDecoder().decode(TrainingSummary.self, from: Data(evaluated.stdout.utf8))
+        #expect(summary.epochs == 2 && summary.config.epochs == 2 && summary.config.data == again.path)
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("raster.svg").path))
     }
 
     @Test("MNIST task: a missing data directory or file is a clear error")
