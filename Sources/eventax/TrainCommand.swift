@@ -158,6 +158,9 @@ func runTraining(_ c: TrainingConfig, options: CommonTrainOptions) throws {
         guard savedConfig == c else {
             throw CLIError(description: "\(ckptPath): the checkpoint was made with other options; resume with the same options (epochs and the data directory may differ)")
         }
+        guard saved.epochsDone <= c.epochs else {
+            throw CLIError(description: "--epochs: \(c.epochs) is fewer than the \(saved.epochsDone) epochs the checkpoint has done; resume with --epochs ≥ \(saved.epochsDone) (eventax evaluate reports the run as it is)")
+        }
         state = saved
         state.config = c  // the epochs and the data directory this run continues with
         print("resuming after epoch \(state.epochsDone)")

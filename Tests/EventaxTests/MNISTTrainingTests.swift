@@ -71,6 +71,8 @@ private func writeToyMNIST(to dir: URL, train: Int, test: Int) throws {
         let refused = try CLITests.runBinary(["train", "mnist", "--data", moved.path, "--epochs", "2", "--lr", "0.01", "--resume"] + common)
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("the checkpoint was made with other options"), "stderr: \(refused.stderr)")
+        let fewer = try CLITests.runBinary(["train", "mnist", "--data", moved.path, "--epochs", "1", "--resume"] + common)
+        #expect(fewer.status == 0 && fewer.stdout.contains("resuming after epoch 1"), "stderr: \(fewer.stderr)")  // nothing left: the summary again
         let resumed = try CLITests.runBinary(["train", "mnist", "--data", moved.path, "--epochs", "2", "--resume"] + common)
         #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
         #expect(resumed.stdout.contains("resuming after epoch 1"), "stdout: \(resumed.stdout)")
@@ -94,6 +96,8 @@ private func writeToyMNIST(to dir: URL, train: Int, test: Int) throws {
         let evaluated = try CLITests.runBinary(["evaluate", checkpoint, "--threads", "1", "--data", again.path])
         let summary = try JSONDecoder().decode(TrainingSummary.self, from: Data(evaluated.stdout.utf8))
         #expect(summary.epochs == 2 && summary.config.epochs == 2 && summary.config.data == again.path)
+        let tooFew = try CLITests.runBinary(["train", "mnist", "--data", again.path, "--epochs", "1", "--resume"] + common)
+        #expect(tooFew.status == 1 && tooFew.stderr.hasPrefix("error: --epochs: 1 is fewer than the 2 epochs the checkpoint has done"), "stderr: \(tooFew.stderr)")
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("raster.svg").path))
     }
 
