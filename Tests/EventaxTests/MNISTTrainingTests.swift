@@ -82,10 +82,10 @@ private func writeToyMNIST(to dir: URL, train: Int, test: Int) throws {
         // The checkpoint records the resumed run's epochs and data directory. `eventax evaluate`
         // and `eventax plot` take a directory moved since with --data; without it they name the
         // recorded directory and the option.
-        let recorded = try TrainingCheckpoint.load(out.appendingPathComponent("checkpoint.json").path)
-        #expect(recorded.config.epochs == 2 && recorded.config.data == moved.path)
-        try FileManager.default.moveItem(at: moved, to: data.deletingLastPathComponent().appendingPathComponent("again"))
         let again = root.appendingPathComponent("again"), checkpoint = out.appendingPathComponent("checkpoint.json").path
+        try FileManager.default.moveItem(at: moved, to: again)
+        let recorded = try TrainingCheckpoint.load(checkpoint)
+        #expect(recorded.config.epochs == 2 && recorded.config.data == moved.path)
         for command in [["evaluate", checkpoint, "--threads", "1"], ["plot", out.path]] {
             let lost = try CLITests.runBinary(command)
             #expect(lost.status == 1 && lost.stderr == "error: \(checkpoint): the run's MNIST directory \(moved.path) does not exist (relative paths start from the current folder); pass --data DIR\n",
