@@ -10,8 +10,9 @@ struct Table: ParsableCommand {
         For every model (lif, qif, eif, izhikevich, multicompartment with 7 dendrites) and loss (ttfs, max, integral, exp-integral) and \
         seeds 0..<N it reads RUNS/yinyang-MODEL-LOSS-seedS/summary.json — the default output folders \
         of `eventax train yinyang` — and, with --train, first trains the missing runs with the \
-        paper's defaults. Each cell is mean ± std (median) over the seeds found; the table, the \
-        commands and the summed wall time go to OUT (atomically). A variant of the defaults gets a \
+        paper's defaults and the solver of our Table IV runs, `--solver tsit5 --rtol 1e-06` (not \
+        the Yin-Yang default since 2026-12-06; --train-options may set another). Each cell is \
+        mean ± std (median) over the seeds found; the table, the commands and the summed wall time go to OUT (atomically). A variant of the defaults gets a \
         tag: `--tag lr0.01 --train-options="--lr 0.01"` uses RUNS/yinyang-MODEL-LOSS-lr0.01-seedS \
         and trains the missing ones with those options added. A cell with no run found keeps its \
         row from the existing OUT when that row was made with the same training command, marked † \
@@ -67,6 +68,11 @@ struct Table: ParsableCommand {
             for reserved in ["--neuron", "--loss", "--seed", "--epochs", "--out", "--threads"] where extra.contains(where: { $0 == reserved || $0.hasPrefix(reserved + "=") }) {
                 throw CLIError(description: "--train-options: \(reserved) is set by the table itself, got \"\(trainOptions)\"")
             }
+            // Our Table IV runs used Tsit5 at rtol 1e-6, the default until 2026-12-06: the table keeps
+            // that solver (named in its training command) unless the variant's options set it.
+            let pinned = [("--solver", TrainingConfig.documentedRunsSolver.solver), ("--rtol", "\(TrainingConfig.documentedRunsSolver.rtol)")]
+            let solverArguments = pinned.filter { option in !extra.contains { $0 == option.0 || $0.hasPrefix(option.0 + "=") } }.flatMap { [$0.0, $0.1] }
+            let trainingArguments = solverArguments + extra
             let variant = tag.map { "-\($0)" } ?? ""
             let modelList = models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             for model in modelList where !TrainingConfig.neuronModels.contains(model) {
@@ -85,8 +91,7 @@ struct Table: ParsableCommand {
                 let s = xs.sorted(), m = s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
                 return String(format: "%.2f ± %.2f (%.2f)", mean, std, m)
             }
-            let trainArguments = extra.isEmpty ? "" : " " + extra.joined(separator: " ")
-            let trainedWith = "(each trained with `eventax train yinyang --neuron MODEL --loss LOSS --seed S --epochs \(epochs)\(trainArguments)`"
+            let trainedWith = "(each trained with `eventax train yinyang --neuron MODEL --loss LOSS --seed S --epochs \(epochs) \(trainingArguments.joined(separator: " "))`"
             let previous = fresh ? [:] : Self.previousRows(in: out, trainedWith: trainedWith)
             var rows: [String] = [], carried: [String] = []
             var wall = 0.0, missing: [String] = []
@@ -99,7 +104,7 @@ struct Table: ParsableCommand {
                         let path = dir + "/summary.json"
                         let options: CommonTrainOptions
                         do {
-                            options = try CommonTrainOptions.parse(extra + ["--neuron", model, "--loss", loss.rawValue, "--seed", "\(seed)",
+                            options = try CommonTrainOptions.parse(trainingArguments + ["--neuron", model, "--loss", loss.rawValue, "--seed", "\(seed)",
                                                                            "--epochs", "\(epochs)", "--out", dir, "--threads", "\(threads)"])
                         } catch {
                             throw CLIError(description: "--train-options: \(CommonTrainOptions.message(for: error))")
@@ -115,7 +120,7 @@ struct Table: ParsableCommand {
                             throw CLIError(description: "\(path): not a valid run summary: \(describeDecodingError(error))")
                         }
                         guard s.config == expected else {
-                            throw CLIError(description: "\(path): the run was trained with other options than this table's (\(epochs) epochs\(extra.isEmpty ? "" : ", " + extra.joined(separator: " ")))")
+                            throw CLIError(description: "\(path): the run was trained with other options than this table's (\(epochs) epochs, \(trainingArguments.joined(separator: " "))): \(expected.differences(from: s.config).map { "\($0.field) \($0.other) (table: \($0.this))" }.joined(separator: ", "))")
                         }
                         acc.append(100 * s.test_accuracy); maxF.append(s.test.maxFiring); dead.append(Double(s.test.deadNeurons))
                         fire.append(s.test.fireCount); if let t = s.test.meanTTFS { ttfs.append(t) }

@@ -20,9 +20,9 @@ struct CommonTrainOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Learning rate (default: 0.005 for TTFS and state-based LIF, 0.03 otherwise).") var lr: Double?
     @Option(parsing: .unconditional, help: "Hidden neurons.") var hidden: Int?
     @Option(parsing: .unconditional, help: "Global-norm gradient clipping: the largest norm of a minibatch's mean gradient (default 1).") var clip: Double?
-    @Option(help: "Solver: euler, heun, midpoint, rk4, bosh3, tsit5, dopri5.") var solver = "tsit5"
-    @Option(parsing: .unconditional, help: "Step size (first step when adaptive).") var dt = 0.05
-    @Option(parsing: .unconditional, help: "Relative tolerance of adaptive steps; 0 means constant steps of --dt.") var rtol = 1e-6
+    @Option(help: "Solver: euler, heun, midpoint, rk4, bosh3, tsit5, dopri5 (default: bosh3 for yinyang, tsit5 for mnist and xor).") var solver: String?
+    @Option(parsing: .unconditional, help: "Step size (first step when adaptive; default 0.05).") var dt: Double?
+    @Option(parsing: .unconditional, help: "Relative tolerance of adaptive steps, absolute tolerance rtol/100; 0 means constant steps of --dt (default: 1e-3 for yinyang, 1e-6 for mnist and xor).") var rtol: Double?
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .long, parsing: .unconditional, help: "Train on the first N training samples only.") var trainSubset: Int?
     @Option(name: .long, parsing: .unconditional, help: "Validate and test on the first N samples of those sets only.") var evalSubset: Int?
@@ -51,7 +51,9 @@ struct CommonTrainOptions: ParsableArguments {
         c.seed = seed
         if let lr { c.lr = lr }
         if let clip { c.clip = clip }
-        c.solver = solver.lowercased(); c.dt = dt; c.rtol = rtol == 0 ? nil : rtol
+        if let solver { c.solver = solver.lowercased() }
+        if let dt { c.dt = dt }
+        if let rtol { c.rtol = rtol == 0 ? nil : rtol }
         c.trainSubset = trainSubset; c.evalSubset = evalSubset
         c.wmean = wmean; c.wlim = wlim
         c.logitScale = logitScale
@@ -156,7 +158,8 @@ func runTraining(_ c: TrainingConfig, options: CommonTrainOptions) throws {
         savedConfig.epochs = c.epochs
         savedConfig.data = c.data  // the data directory may have moved
         guard savedConfig == c else {
-            throw CLIError(description: "\(ckptPath): the checkpoint was made with other options; resume with the same options (epochs and the data directory may differ)")
+            let fields = savedConfig.differences(from: c).map { "\($0.field) \($0.this) (this run: \($0.other))" }
+            throw CLIError(description: "\(ckptPath): the checkpoint was made with other options: \(fields.joined(separator: ", ")); resume with the same options (epochs and the data directory may differ)")
         }
         guard saved.epochsDone <= c.epochs else {
             throw CLIError(description: "--epochs: \(c.epochs) is fewer than the \(saved.epochsDone) epochs the checkpoint has done; resume with --epochs ≥ \(saved.epochsDone) (eventax evaluate reports the run as it is)")

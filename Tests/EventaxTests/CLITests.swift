@@ -495,13 +495,17 @@ import Testing
         #expect(trained.status == 0, "stderr: \(trained.stderr)")
         let summary = JSONNode(try JSONValue.read(contentsOf: runs + "/yinyang-lif-exp-integral-tiny-seed0/summary.json"))
         #expect(try summary.required("config").required("lr").number() == 0.02)
+        // The table trains with the solver of our Table IV runs, not the Yin-Yang default, and says so.
+        #expect(try summary.required("config").required("solver").string() == "tsit5")
+        #expect(try summary.required("config").required("rtol").number() == 1e-6)
         let table = try String(contentsOfFile: out, encoding: .utf8)
         #expect(table.contains("| lif | exp-integral | 1 |"), "table: \(table)")
-        #expect(table.contains("--epochs 1 --lr 0.02 --train-subset 8 --eval-subset 8`"), "table: \(table)")
+        #expect(table.contains("--epochs 1 --solver tsit5 --rtol 1e-06 --lr 0.02 --train-subset 8 --eval-subset 8`"), "table: \(table)")
 
         let mixed = try Self.runBinary(common + ["--train-options=--lr 0.03 --train-subset 8 --eval-subset 8"])
         #expect(mixed.status != 0)
         #expect(mixed.stderr.contains("yinyang-lif-exp-integral-tiny-seed0/summary.json: the run was trained with other options"), "stderr: \(mixed.stderr)")
+        #expect(mixed.stderr.contains("--eval-subset 8): lr 0.02 (table: 0.03)"), "stderr: \(mixed.stderr)")
 
         // Without its runs, the cell keeps its earlier row (marked †) only under the same training command.
         let row = try #require(table.split(separator: "\n").first { $0.hasPrefix("| lif | exp-integral | 1 |") })

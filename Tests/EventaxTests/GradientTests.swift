@@ -82,7 +82,7 @@ func randomCotangent(_ net: Network, observations: Int, seed: UInt64) -> Cotange
     /// Step-size decisions are not differentiated (as in Diffrax), while finite differences see the
     /// controller react to the perturbation; that difference is of the order of the tolerance, so
     /// the comparison uses a tight one.
-    @Test("Adaptive Tsit5 and Dopri5: reverse pass = finite differences of the adaptive forward", arguments: ["tsit5", "dopri5"])
+    @Test("Adaptive Bosh3, Tsit5 and Dopri5: reverse pass = finite differences of the adaptive forward", arguments: ["bosh3", "tsit5", "dopri5"])
     func adaptive(method: String) throws {
         let solver = SolverConfig(tableau: .named(method)!, dt: 0.1, adaptive: AdaptiveConfig(rtol: 1e-11, atol: 1e-11))
         let net = try smallNetwork({ PopulationSpec(QIF(), count: $0) }, solver: solver, seed: 11, wLo: 2, wHi: 12)

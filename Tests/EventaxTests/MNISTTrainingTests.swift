@@ -70,7 +70,7 @@ private func writeToyMNIST(to dir: URL, train: Int, test: Int) throws {
         try FileManager.default.moveItem(at: data, to: moved)
         let refused = try CLITests.runBinary(["train", "mnist", "--data", moved.path, "--epochs", "2", "--lr", "0.01", "--resume"] + common)
         #expect(refused.status != 0)
-        #expect(refused.stderr.contains("the checkpoint was made with other options"), "stderr: \(refused.stderr)")
+        #expect(refused.stderr.contains("the checkpoint was made with other options: lr none (this run: 0.01); "), "stderr: \(refused.stderr)")
         let fewer = try CLITests.runBinary(["train", "mnist", "--data", moved.path, "--epochs", "1", "--resume"] + common)
         #expect(fewer.status == 0 && fewer.stdout.contains("resuming after epoch 1"), "stderr: \(fewer.stderr)")  // nothing left: the summary again
         let resumed = try CLITests.runBinary(["train", "mnist", "--data", moved.path, "--epochs", "2", "--resume"] + common)

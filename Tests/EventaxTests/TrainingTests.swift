@@ -422,6 +422,26 @@ import Foundation
         }
     }
 
+    @Test("Solver defaults per task: Yin-Yang adaptive Bosh3 at rtol 1e-3; MNIST and XOR Tsit5 at 1e-6, as their documented runs")
+    func solverDefaults() throws {
+        let yinyang = TrainingConfig().solverConfig
+        #expect(yinyang.tableau.name == "bosh3" && yinyang.dt == 0.05)
+        #expect(yinyang.adaptive?.rtol == 1e-3 && yinyang.adaptive?.atol == 1e-5)
+        for c in [TrainingConfig.mnist(data: "x"), .xor()] {
+            #expect(c.solverConfig.tableau.name == "tsit5" && c.dt == 0.05)
+            #expect(c.solverConfig.adaptive?.rtol == 1e-6 && c.solverConfig.adaptive?.atol == 1e-8)
+        }
+        var tsit5 = TrainingConfig()
+        tsit5.useDocumentedRunsSolver()
+        let d = TrainingConfig().differences(from: tsit5)
+        #expect(d.map(\.field) == ["rtol", "solver"])
+        #expect(Double(d[0].this) == 1e-3 && Double(d[0].other) == 1e-6)
+        #expect(d[1].this == "\"bosh3\"" && d[1].other == "\"tsit5\"")
+        tsit5.lr = 0.01
+        let unset = try #require(TrainingConfig().differences(from: tsit5).first { $0.field == "lr" })
+        #expect(unset.this == "none" && Double(unset.other) == 0.01)
+    }
+
     @Test("Bad training options name the option")
     func badOptions() {
         var c = TrainingConfig()
