@@ -112,7 +112,7 @@ struct Table: ParsableCommand {
                         let expected = try options.apply(to: TrainingConfig())
                         if !FileManager.default.fileExists(atPath: path) && train {
                             print("training \(dir)")
-                            try runTraining(expected, options: options)
+                            try runTraining(options: options) { _ in TrainingConfig() }
                         }
                         guard let data = FileManager.default.contents(atPath: path) else { cellMissing.append(dir); continue }
                         let s: TrainingSummary

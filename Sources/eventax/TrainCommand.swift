@@ -15,7 +15,7 @@ struct CommonTrainOptions: ParsableArguments {
     @Option(name: .customLong("ttfs-regularizer"), help: "TTFS loss: separate (−log p + α(e^{t/τ1} − 1), Wunderlich & Pehle; default) or in-log (−log(p + α(e^{t/τ1} − 1)), Eventax's classification notebook).") var ttfsRegularizer: String?
     @Option(name: .customLong("silent-target-penalty"), parsing: .unconditional, help: "TTFS loss: on a sample whose target output neuron does not spike, add β·(1 − max v) of its potential on a 0.5 ms grid, so the exact gradient pulls it back to threshold (default: none, the paper's loss).") var silentTargetPenalty: Double?
     @Option(parsing: .unconditional, help: "Epochs (default 100).") var epochs: Int?
-    @Option(parsing: .unconditional, help: "Seed of initialization, shuffling (and the MNIST validation split).") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Seed of initialization, shuffling (and the MNIST validation split; default 0).") var seed: UInt64?
     @Option(name: .long, parsing: .unconditional, help: "Minibatch size.") var batchSize: Int?
     @Option(parsing: .unconditional, help: "Learning rate (default: 0.005 for TTFS and state-based LIF, 0.03 otherwise).") var lr: Double?
     @Option(parsing: .unconditional, help: "Hidden neurons.") var hidden: Int?
@@ -37,27 +37,31 @@ struct CommonTrainOptions: ParsableArguments {
     @Option(help: "Output folder (default: runs/TASK-NEURON-LOSS-seedSEED).") var out: String?
     @Flag(help: "Continue the run in the output folder from its checkpoint.") var resume = false
 
-    /// `base` with every option that was given applied.
+    /// `base` with every option that was given applied; the others keep `base`'s values (the
+    /// task's defaults, or a resumed checkpoint's configuration).
     func apply(to base: TrainingConfig) throws -> TrainingConfig {
         var c = base
         if let neuron { c.neuron = neuron.lowercased() }
         if let dendrites { c.dendrites = dendrites }
         if let loss { c.loss = try parseChoice(loss, option: "--loss", noun: "loss") }
         if let ttfsRegularizer { c.ttfsRegularizer = try parseChoice(ttfsRegularizer, option: "--ttfs-regularizer", noun: "form") }
-        c.silentTargetPenalty = silentTargetPenalty
+        if let silentTargetPenalty { c.silentTargetPenalty = silentTargetPenalty }
         if let epochs { c.epochs = epochs }
         if let batchSize { c.batchSize = batchSize }
         if let hidden { c.hidden = hidden }
-        c.seed = seed
+        if let seed { c.seed = seed }
         if let lr { c.lr = lr }
         if let clip { c.clip = clip }
         if let solver { c.solver = solver.lowercased() }
         if let dt { c.dt = dt }
         if let rtol { c.rtol = rtol == 0 ? nil : rtol }
-        c.trainSubset = trainSubset; c.evalSubset = evalSubset
-        c.wmean = wmean; c.wlim = wlim
-        c.logitScale = logitScale
-        c.delayLimit = delayLimit; c.axonalDelayLimit = axonalDelayLimit
+        if let trainSubset { c.trainSubset = trainSubset }
+        if let evalSubset { c.evalSubset = evalSubset }
+        if let wmean { c.wmean = wmean }
+        if let wlim { c.wlim = wlim }
+        if let logitScale { c.logitScale = logitScale }
+        if let delayLimit { c.delayLimit = delayLimit }
+        if let axonalDelayLimit { c.axonalDelayLimit = axonalDelayLimit }
         if let fanIn { c.fanIn = try parseChoice(fanIn, option: "--fan-in", noun: "scaling") }
         if !params.isEmpty {
             var set: [String: Double] = [:]
@@ -97,7 +101,7 @@ struct TrainYinYang: ParsableCommand {
     @OptionGroup var options: CommonTrainOptions
 
     func run() throws {
-        try reportingErrors { try runTraining(options.apply(to: TrainingConfig()), options: options) }
+        try reportingErrors { try runTraining(options: options) { $0 ?? TrainingConfig() } }
     }
 }
 
@@ -113,14 +117,17 @@ struct TrainMNIST: ParsableCommand {
         """)
 
     @Option(help: "Directory with the four MNIST IDX files.") var data: String
-    @Option(name: .long, parsing: .unconditional, help: "Training images held out for validation.") var validationSize = 5000
+    @Option(name: .long, parsing: .unconditional, help: "Training images held out for validation (default 5000).") var validationSize: Int?
     @OptionGroup var options: CommonTrainOptions
 
     func run() throws {
         try reportingErrors {
-            var base = TrainingConfig.mnist(data: data)
-            base.validationSize = validationSize
-            try runTraining(options.apply(to: base), options: options)
+            try runTraining(options: options) { saved in
+                var base = saved ?? TrainingConfig.mnist(data: data)
+                base.data = data  // the data directory may have moved
+                if let validationSize { base.validationSize = validationSize }
+                return base
+            }
         }
     }
 }
@@ -138,34 +145,46 @@ struct TrainXOR: ParsableCommand {
     @OptionGroup var options: CommonTrainOptions
 
     func run() throws {
-        try reportingErrors { try runTraining(options.apply(to: TrainingConfig.xor()), options: options) }
+        try reportingErrors { try runTraining(options: options) { $0 ?? TrainingConfig.xor() } }
     }
 }
 
 /// Runs (or resumes) training with progress output, per-epoch files and the final summary.
-func runTraining(_ c: TrainingConfig, options: CommonTrainOptions) throws {
+/// `task` gives the task's configuration: its defaults (from nil) or, on `--resume`, the
+/// checkpoint's configuration, each with the task's own options applied; the common options are
+/// applied on top. So a resumed run keeps every option it is not given, and one given with
+/// another value than the checkpoint's is refused (only the epochs and the data directory may
+/// change).
+func runTraining(options: CommonTrainOptions, task: (TrainingConfig?) -> TrainingConfig) throws {
     setvbuf(stdout, nil, _IOLBF, 0)  // one line per epoch, also when redirected
+    var c = try options.apply(to: task(nil))
     let dir = options.out ?? "runs/\(c.task)-\(c.neuron)-\(c.loss.rawValue)-seed\(c.seed)"
-    let trainer = try Trainer(config: c, threads: options.threads)  // validates the options and loads the data
+    try c.validate()  // a bad option is named before anything is read or written
+    let ckptPath = dir + "/checkpoint.json"
+    var saved: TrainingCheckpoint?
+    if options.resume {
+        let checkpoint = try TrainingCheckpoint.load(ckptPath)
+        c = try options.apply(to: task(checkpoint.config))
+        var unchanged = checkpoint.config
+        unchanged.epochs = c.epochs
+        unchanged.data = c.data  // the data directory may have moved
+        guard unchanged == c else {
+            let fields = unchanged.differences(from: c).map { "\($0.field) \($0.this) (this run: \($0.other))" }
+            throw CLIError(description: "\(ckptPath): the checkpoint was made with other options: \(fields.joined(separator: ", ")); resume with the same options, or leave them out (epochs and the data directory may differ)")
+        }
+        guard checkpoint.epochsDone <= c.epochs else {
+            throw CLIError(description: "--epochs: \(c.epochs) is fewer than the \(checkpoint.epochsDone) epochs the checkpoint has done; resume with --epochs ≥ \(checkpoint.epochsDone) (eventax evaluate reports the run as it is)")
+        }
+        saved = checkpoint
+    }
+    let trainer = try Trainer(config: c, threads: options.threads)  // loads the data before the folder is made
     try createOutputFolder(dir, option: "--out")
     let lock = try lockOutputFolder(dir)
     defer { close(lock) }
     var state = trainer.initialCheckpoint()
-    let ckptPath = dir + "/checkpoint.json"
-    if options.resume {
-        let saved = try TrainingCheckpoint.load(ckptPath)
-        var savedConfig = saved.config
-        savedConfig.epochs = c.epochs
-        savedConfig.data = c.data  // the data directory may have moved
-        guard savedConfig == c else {
-            let fields = savedConfig.differences(from: c).map { "\($0.field) \($0.this) (this run: \($0.other))" }
-            throw CLIError(description: "\(ckptPath): the checkpoint was made with other options: \(fields.joined(separator: ", ")); resume with the same options (epochs and the data directory may differ)")
-        }
-        guard saved.epochsDone <= c.epochs else {
-            throw CLIError(description: "--epochs: \(c.epochs) is fewer than the \(saved.epochsDone) epochs the checkpoint has done; resume with --epochs ≥ \(saved.epochsDone) (eventax evaluate reports the run as it is)")
-        }
+    if var saved {
+        saved.config = c  // the epochs and the data directory this run continues with
         state = saved
-        state.config = c  // the epochs and the data directory this run continues with
         print("resuming after epoch \(state.epochsDone)")
     } else if FileManager.default.fileExists(atPath: ckptPath) {
         let earlier = (try? TrainingCheckpoint.load(ckptPath)).map { "\($0.epochsDone) of \($0.config.epochs) epochs done" } ?? "not readable"

@@ -419,6 +419,31 @@ import Testing
         #expect(try Data(contentsOf: checkpoint) == damaged)
     }
 
+    /// `--resume` keeps every option it is not given (here a run started with another solver,
+    /// seed, learning rate, hidden size and subsets than the defaults) and ends bitwise where an
+    /// uninterrupted run ends; a given option that differs from the checkpoint's is refused, named.
+    @Test(CLITests.needsBinary)
+    func resumeKeepsOmittedOptions() throws {
+        let root = temporaryFolder("eventax-resume-omitted")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let started = root.appendingPathComponent("started").path, straight = root.appendingPathComponent("straight").path
+        let options = ["--hidden", "3", "--train-subset", "8", "--eval-subset", "8", "--batch-size", "4", "--seed", "2", "--lr", "0.02",
+                       "--solver", "tsit5", "--rtol", "1e-6", "--threads", "1"]
+        for (epochs, out) in [("1", started), ("2", straight)] {
+            let run = try Self.runBinary(["train", "yinyang", "--epochs", epochs, "--out", out] + options)
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+        }
+        let resumed = try Self.runBinary(["train", "yinyang", "--epochs", "2", "--resume", "--out", started])
+        #expect(resumed.status == 0 && resumed.stdout.contains("resuming after epoch 1"), "stderr: \(resumed.stderr)")
+        let a = try TrainingCheckpoint.load(started + "/checkpoint.json"), b = try TrainingCheckpoint.load(straight + "/checkpoint.json")
+        #expect(a.config == b.config && a.config.solver == "tsit5" && a.config.seed == 2 && a.config.lr == 0.02)
+        #expect(a.epochsDone == 2 && a.trainables == b.trainables && a.optimizer.m == b.optimizer.m && a.optimizer.v == b.optimizer.v && a.optimizer.count == b.optimizer.count && a.bestTrainables == b.bestTrainables)
+        let refused = try Self.runBinary(["train", "yinyang", "--epochs", "3", "--resume", "--solver", "bosh3", "--out", started])
+        #expect(refused.status == 1 && refused.stderr.contains("the checkpoint was made with other options: solver \"tsit5\" (this run: \"bosh3\"); "),
+                "stderr: \(refused.stderr)")
+        #expect(try TrainingCheckpoint.load(started + "/checkpoint.json").epochsDone == 2)
+    }
+
     /// While another process holds the output folder, `eventax train` refuses to write into it
     /// (and leaves its files alone); once the folder is free, the same command trains.
     @Test(CLITests.needsBinary)
