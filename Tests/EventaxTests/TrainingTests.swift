@@ -427,6 +427,11 @@ import Foundation
         let yinyang = TrainingConfig().solverConfig
         #expect(yinyang.tableau.name == "bosh3" && yinyang.dt == 0.05)
         #expect(yinyang.adaptive?.rtol == 1e-3 && yinyang.adaptive?.atol == 1e-5)
+        // `eventax bench` measures the training default among its built-in configurations.
+        #expect(YinYangBenchmark.configurations.contains {
+            $0.solver.tableau.name == "bosh3" && $0.solver.dt == yinyang.dt
+                && $0.solver.adaptive?.rtol == yinyang.adaptive?.rtol && $0.solver.adaptive?.atol == yinyang.adaptive?.atol
+        })
         for c in [TrainingConfig.mnist(data: "x"), .xor()] {
             #expect(c.solverConfig.tableau.name == "tsit5" && c.dt == 0.05)
             #expect(c.solverConfig.adaptive?.rtol == 1e-6 && c.solverConfig.adaptive?.atol == 1e-8)

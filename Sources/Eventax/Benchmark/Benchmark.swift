@@ -102,12 +102,14 @@ public enum YinYangBenchmark {
                            spike_mismatch_fraction: reference ? Double(mismatch) / Double(batch * 3) : nil, threads: threads, batch: batch)
     }
 
-    /// The two configurations, Euler with dt 0.05 and adaptive Tsit5 at rtol 1e-6, and the
-    /// latter with the recorded reverse pass (dual numbers otherwise).
+    /// The two configurations, Euler with dt 0.05 and adaptive Tsit5 at rtol 1e-6, the
+    /// latter also with the recorded reverse pass (dual numbers otherwise), and the Yin-Yang
+    /// training default, adaptive Bosh3 at rtol 1e-3.
     public static let configurations: [(name: String, solver: SolverConfig, recording: Bool)] = [
         ("qif-5-50-3-euler-0.05", SolverConfig(tableau: .euler, dt: 0.05), false),
         ("qif-5-50-3-tsit5-adaptive", SolverConfig(tableau: .tsit5, dt: 0.05, adaptive: AdaptiveConfig(rtol: 1e-6, atol: 1e-6)), false),
         ("qif-5-50-3-tsit5-adaptive-recorded", SolverConfig(tableau: .tsit5, dt: 0.05, adaptive: AdaptiveConfig(rtol: 1e-6, atol: 1e-6)), true),
+        ("qif-5-50-3-bosh3-adaptive", SolverConfig(tableau: .bosh3, dt: 0.05, adaptive: AdaptiveConfig(rtol: 1e-3, atol: 1e-5)), false),
     ]
 }
 
