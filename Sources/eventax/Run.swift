@@ -16,6 +16,7 @@ struct Run: ParsableCommand {
         its weights or synapses, and gradients.parameters one {name: [neuron]} object per population.
         A cotangent file holds {"ttfs": [per output], "states": [output][time][channel], \
         "spikes": [neuron][spike]}; every part is optional.
+        Input spikes after the network's tmax have no effect; a note on stderr counts them.
         On an error, prints "error: <message>" on stderr and exits with status 1.
         """
     )
@@ -37,6 +38,10 @@ struct Run: ParsableCommand {
         try reportingErrors {
             let file = try withFileContext(network) { try NetworkFile(contentsOf: network) }
             let spikes = try withFileContext(input) { try InputFile(contentsOf: input, channels: file.inputCount).spikes }
+            let late = spikes.reduce(0) { $0 + $1.filter { $0 > file.network.tmax }.count }
+            if late > 0 {
+                writeStandardError("note: \(input): \(late) input spike\(late == 1 ? "" : "s") after tmax = \(file.network.tmax) \(late == 1 ? "has" : "have") no effect (zero gradient)\n")
+            }
             let times = try parseTimes(observe, option: "--observe")
             var cot: Cotangent?
             if let cotangent {

@@ -316,6 +316,18 @@ import Testing
         #expect(try root.required("spikes").array().count == 6)
         #expect(try root.required("states").numberTensor().map(\.count) == [1, 1])
         #expect(try root.required("gradients").required("bias").numberMatrix().map(\.count) == [4, 2])
+        #expect(ok.stderr.isEmpty, "stderr: \(ok.stderr)")
+
+        // Input spikes after tmax (30) are noted on stderr and change nothing.
+        let late = dir.appendingPathComponent("late.json")
+        try "{\"spikes\": [[1.0, 4.0, 9.5, 31], [2.0, 6.5, 45.5], [0.5, 3.0, 7.0, 12.0]]}".write(to: late, atomically: true, encoding: .utf8)
+        let noted = try Self.runBinary(["run", Self.networkExample, late.path, "--observe", "7.5", "--cotangent", cot.path])
+        #expect(noted.status == 0 && noted.stderr == "note: \(late.path): 2 input spikes after tmax = 30.0 have no effect (zero gradient)\n", "stderr: \(noted.stderr)")
+        let lateRoot = JSONNode(try JSONValue.parse(noted.stdout, source: "stdout"))
+        #expect(try lateRoot.required("spikes").array().count == 6 && lateRoot.required("ttfs").array().count == 2)
+        #expect(try lateRoot.required("states").numberTensor() == root.required("states").numberTensor())
+        let lateInputs = try lateRoot.required("gradients").required("inputs").numberMatrix()
+        #expect(lateInputs.map(\.count) == [4, 3, 4] && lateInputs[0][3] == 0 && lateInputs[1][2] == 0, "\(lateInputs)")
     }
 
     /// Bad training options (and a missing MNIST directory) stop `eventax train` before any work: a non-zero exit, one
