@@ -439,7 +439,7 @@ import Foundation
         var tsit5 = TrainingConfig()
         tsit5.useDocumentedRunsSolver()
         let d = TrainingConfig().differences(from: tsit5)
-        #expect(d.map(\.field) == ["rtol", "solver"])
+        try #require(d.map(\.field) == ["rtol", "solver"])
         #expect(Double(d[0].this) == 1e-3 && Double(d[0].other) == 1e-6)
         #expect(d[1].this == "\"bosh3\"" && d[1].other == "\"tsit5\"")
         tsit5.lr = 0.01
