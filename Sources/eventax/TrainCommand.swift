@@ -164,6 +164,9 @@ func runTraining(options: CommonTrainOptions, task: (TrainingConfig?) -> Trainin
     var saved: TrainingCheckpoint?
     if options.resume {
         let checkpoint = try TrainingCheckpoint.load(ckptPath)
+        guard checkpoint.config.task == c.task else {
+            throw CLIError(description: "\(ckptPath): the checkpoint is a \(checkpoint.config.task) run; resume it with eventax train \(checkpoint.config.task)")
+        }
         c = try options.apply(to: task(checkpoint.config))
         var unchanged = checkpoint.config
         unchanged.epochs = c.epochs

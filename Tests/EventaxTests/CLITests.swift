@@ -453,6 +453,10 @@ import Testing
         let refused = try Self.runBinary(["train", "yinyang", "--epochs", "3", "--resume", "--solver", "bosh3", "--out", started])
         #expect(refused.status == 1 && refused.stderr.contains("the checkpoint was made with other options: solver \"tsit5\" (this run: \"bosh3\"); "),
                 "stderr: \(refused.stderr)")
+        // The checkpoint is the base of a resumed run, but only for its own task.
+        let otherTask = try Self.runBinary(["train", "xor", "--epochs", "3", "--resume", "--out", started])
+        #expect(otherTask.status == 1 && otherTask.stderr == "error: \(started)/checkpoint.json: the checkpoint is a yinyang run; resume it with eventax train yinyang\n",
+                "stderr: \(otherTask.stderr)")
         #expect(try TrainingCheckpoint.load(started + "/checkpoint.json").epochsDone == 2)
     }
 
