@@ -36,6 +36,32 @@ import Foundation
         #expect(total.contains { $0 != 0 })
     }
 
+    @Test("More chunks than the reduction window: bitwise identical with 1, 2 and 3 threads; a failing sample throws instead of leaving workers waiting",
+          .timeLimit(.minutes(2)))
+    func orderedReductionWindow() throws {
+        let net = try YinYangBenchmark.network(solver: SolverConfig(tableau: .euler, dt: 0.1))
+        let (inputs, labels) = YinYangBenchmark.data(count: 100)  // 13 chunks of 8; windows of 4, 8 and 12 chunks
+        let loss = TTFSCrossEntropy()
+        func batch(threads: Int, failing: Int? = nil) throws -> (loss: Double, gradients: Gradients) {
+            let r = try BatchEvaluator(network: net, threads: threads).lossAndGradient(inputs, readout: .ttfs) { i, r in
+                let (l, ct) = loss.lossAndCotangent(ttfs: r.ttfs, label: labels[i], tmax: 30)
+                return (l, Cotangent(ttfs: i == failing ? [1] : ct))  // one entry for three outputs: refused
+            }
+            return (r.loss, r.gradients)
+        }
+        let one = try batch(threads: 1)
+        for threads in [2, 3] {
+            let other = try batch(threads: threads)
+            #expect(other.loss == one.loss)
+            #expect(other.gradients.weights == one.gradients.weights)
+            #expect(other.gradients.parameters == one.gradients.parameters)
+        }
+        #expect(one.gradients.weights.contains { $0 != 0 })
+        for failing in [0, 37, 99] {
+            #expect(throws: EventaxError.self) { try batch(threads: 2, failing: failing) }
+        }
+    }
+
     @Test("Gradients without delays: the same weight and parameter gradients, no delay gradients; shapes still checked")
     func withoutDelayGradients() throws {
         let plain = try YinYangBenchmark.network(solver: SolverConfig(tableau: .euler, dt: 0.1))
@@ -76,7 +102,7 @@ import Foundation
         #expect(one.simulatorsMade == 1)
         #expect(many.simulatorsMade >= 1 && many.simulatorsMade <= 3)
         #expect(BatchEvaluator(network: net, threads: .max).threads == .max)
-        _ = try Self.ttfsBatch(BatchEvaluator(network: net, threads: .max))  // no overflow in the wave size
+        _ = try Self.ttfsBatch(BatchEvaluator(network: net, threads: .max))  // no overflow in the window size
     }
 
     @Test("The evaluator keeps no copy of the results it returns (they were leaked once)")

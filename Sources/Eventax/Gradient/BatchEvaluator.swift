@@ -87,19 +87,16 @@ public final class BatchEvaluator: @unchecked Sendable {
         results.initialize(repeating: nil)
         defer { results.deinitialize(); results.deallocate() }  // deinitialize: the results hold arrays
         let net = network
-        var loss = 0.0
-        var total = Gradients(network: net, inputShape: [], delays: delayGradients)
-        // Chunks run in waves of `threads`; each chunk sums its samples in order, and the chunk sums
-        // are added to the total in chunk order — the same additions for any thread count, with at
-        // most `threads` chunk sums alive at a time.
-        let wave = max(1, min(chunks, min(threads, chunks) * 4))
-        let partial = UnsafeMutableBufferPointer<(Double, Gradients)?>.allocate(capacity: wave)
-        partial.initialize(repeating: nil)
-        defer { partial.deinitialize(); partial.deallocate() }
-        for first in stride(from: 0, to: chunks, by: wave) {
-            let count = min(wave, chunks - first)
-            try forEachChunk(count: count * chunkSize) { w, sim in
-                let c = first + w
+        // Each chunk sums its samples in order, and the chunk sums are added to the total in chunk
+        // order — the same additions for any thread count. A finished chunk's sum waits in one of
+        // `window` slots until the chunks before it are added; a worker starts chunk c only once
+        // chunk c − window has been added, so at most `window` chunk sums are alive at a time,
+        // without a barrier between groups of chunks.
+        let reducer = OrderedReducer(chunks: chunks, window: max(1, min(chunks, min(threads, chunks) * 4)),
+                                     total: Gradients(network: net, inputShape: [], delays: delayGradients))
+        try forEachChunk(count: inputs.count) { c, sim in
+            guard reducer.waitForSlot(c) else { return }  // another chunk failed: the call throws
+            do {
                 var loss = 0.0
                 var sum = Gradients(network: net, inputShape: [], delays: delayGradients)
                 for i in c * self.chunkSize..<min(inputs.count, (c + 1) * self.chunkSize) {
@@ -109,16 +106,67 @@ public final class BatchEvaluator: @unchecked Sendable {
                     loss += l
                     try sim.accumulateGradient(ct, into: &sum)
                 }
-                partial[w] = (loss, sum)
-            }
-            for w in 0..<count {
-                let (l, g) = partial[w]!
-                loss += l
-                total.add(g)
-                partial[w] = nil
+                reducer.finish(c, loss: loss, gradients: sum)
+            } catch {
+                reducer.fail()
+                throw error
             }
         }
+        let (loss, total) = reducer.result()
         return (loss, total, results.map { $0! })
+    }
+}
+
+/// Adds chunk sums (loss and gradients) to a total in chunk order as chunks finish in any order,
+/// holding at most `window` finished sums that wait for an earlier chunk.
+final class OrderedReducer: @unchecked Sendable {
+    private let window: Int
+    private let chunks: Int
+    private var slots: [(Double, Gradients)?]
+    private var added = 0
+    private var failed = false
+    private var loss = 0.0
+    private var total: Gradients
+    private let condition = NSCondition()
+
+    init(chunks: Int, window: Int, total: Gradients) {
+        self.chunks = chunks
+        self.window = window
+        self.slots = Array(repeating: nil, count: window)
+        self.total = total
+    }
+
+    /// Blocks until chunk `c` has a free slot (chunk c − window has been added); false when a
+    /// chunk has failed, so no further chunk is needed.
+    func waitForSlot(_ c: Int) -> Bool {
+        condition.lock(); defer { condition.unlock() }
+        while c >= added + window && !failed { condition.wait() }
+        return !failed
+    }
+
+    /// Stores chunk `c`'s sums and adds every stored chunk that is next in order.
+    func finish(_ c: Int, loss: Double, gradients: Gradients) {
+        condition.lock(); defer { condition.unlock() }
+        slots[c % window] = (loss, gradients)
+        while added < chunks, let (l, g) = slots[added % window] {
+            self.loss += l
+            total.add(g)
+            slots[added % window] = nil
+            added += 1
+        }
+        condition.broadcast()
+    }
+
+    /// Marks the reduction failed and wakes the waiting workers.
+    func fail() {
+        condition.lock(); failed = true; condition.broadcast(); condition.unlock()
+    }
+
+    /// The summed loss and gradients (after every chunk has finished).
+    func result() -> (Double, Gradients) {
+        condition.lock(); defer { condition.unlock() }
+        precondition(added == chunks || failed, "OrderedReducer: \(chunks - added) chunks were not added")
+        return (loss, total)
     }
 }
 
