@@ -488,6 +488,15 @@ import Foundation
         let bad = EventaxError.invalid(field: "spikes[0][0]", "is nan")
         #expect(message(trained: true, bad) == "epoch 2, validation: \(bad)")
         #expect(message(trained: true, .io(path: "/x", "gone")) == "/x: gone")
+        // A minibatch: the first of the run simulates the initial network, every later one a trained network.
+        func batchMessage(epoch: Int, batch: Int) -> String {
+            do { return try EpochSteps.namingBatch(epoch: epoch, batch: batch, of: 3, learningRate: 0.5) { () throws -> String in throw steps } }
+            catch { return "\(error)" }
+        }
+        let batchHint = " (after training at learning rate 0.5: the parameters may have diverged; try a smaller --lr): \(steps)"
+        #expect(batchMessage(epoch: 1, batch: 0) == "epoch 1, training batch 1 of 3: \(steps)")
+        #expect(batchMessage(epoch: 1, batch: 1) == "epoch 1, training batch 2 of 3" + batchHint)
+        #expect(batchMessage(epoch: 2, batch: 0) == "epoch 2, training batch 1 of 3" + batchHint)
     }
 
     @Test("A simulation error during training names the epoch and the part of it (diverged weights after an absurd learning rate)")

@@ -22,6 +22,13 @@ enum EpochSteps {
         }
     }
 
+    /// ``naming(_:trained:learningRate:_:)`` for minibatch `batch` (0-based) of `batches` in epoch
+    /// `epoch` (1-based): the parameters count as trained from the second minibatch of the run on.
+    static func namingBatch<R>(epoch: Int, batch: Int, of batches: Int, learningRate: Double, _ body: () throws -> R) throws -> R {
+        try naming("epoch \(epoch), training batch \(batch + 1) of \(batches)", trained: epoch > 1 || batch > 0,
+                   learningRate: learningRate, body)
+    }
+
     /// One optimizer step on a minibatch: `summedGradient` (summed over `samples` samples) is
     /// averaged, clipped to global norm `clip`, applied by `optimizer`; then the trainables in
     /// `delayRange` are clamped at 0 and the template's parameter floors are applied. Returns the

@@ -328,8 +328,7 @@ public final class RegressionTrainer {
         for (b, batch) in batches.enumerated() {
             let xs = batch.map { train[$0] }
             let net = try network(with: s.trainables)
-            try EpochSteps.naming("epoch \(e), training batch \(b + 1) of \(batches.count)", trained: e > 1 || b > 0,
-                                  learningRate: config.lr) {
+            try EpochSteps.namingBatch(epoch: e, batch: b, of: batches.count, learningRate: config.lr) {
                 let (loss, grads, _) = try BatchEvaluator(network: net, threads: threads).lossAndGradient(
                     xs.map { RegressionTask.encode($0, channels: channels) }, readout: .ttfs, delayGradients: false) { i, r in
                     RegressionTask.loss(r, x: xs[i], tmax: tmax)

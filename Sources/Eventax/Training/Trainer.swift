@@ -260,8 +260,7 @@ public final class Trainer {
             let labels = idx.map(train.label)
             let inputs = idx.map(train.input)
             let starts = inputs.map { Classifier.windowStart(cfg, input: $0) }
-            try EpochSteps.naming("epoch \(e), training batch \(b + 1) of \(batches.count)", trained: e > 1 || b > 0,
-                                  learningRate: config.learningRate) {
+            try EpochSteps.namingBatch(epoch: e, batch: b, of: batches.count, learningRate: config.learningRate) {
                 let (loss, grads, results) = try BatchEvaluator(network: net, threads: threads).lossAndGradient(
                     inputs, readouts: inputs.map { Classifier.readout(cfg, input: $0) }, delayGradients: !delayRange.isEmpty) { i, r in
                     let ev = Classifier.evaluate(r, label: labels[i], config: cfg, windowStart: starts[i])
