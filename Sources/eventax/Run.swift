@@ -16,7 +16,8 @@ struct Run: ParsableCommand {
         its weights or synapses, and gradients.parameters one {name: [neuron]} object per population.
         A cotangent file holds {"ttfs": [per output], "states": [output][time][channel], \
         "spikes": [neuron][spike]}; every part is optional.
-        Input spikes after the network's tmax have no effect; a note on stderr counts them.
+        Input spikes after the network's tmax have no effect; a note on stderr counts them. Neurons \
+        that start above their spike threshold are named in a note on stderr too.
         On an error, prints "error: <message>" on stderr and exits with status 1.
         """
     )
@@ -41,6 +42,12 @@ struct Run: ParsableCommand {
             let late = spikes.reduce(0) { $0 + $1.filter { $0 > file.network.tmax }.count }
             if late > 0 {
                 writeStandardError("note: \(input): \(late) input spike\(late == 1 ? "" : "s") after tmax = \(file.network.tmax) \(late == 1 ? "has" : "have") no effect (zero gradient)\n")
+            }
+            let above = file.network.neuronsStartingAboveThreshold
+            if !above.isEmpty {
+                let listed = above.prefix(5).map(String.init).joined(separator: ", ") + (above.count > 5 ? ", …" : "")
+                writeStandardError("note: \(network): \(above.count) of \(file.network.neuronCount) neurons (\(listed)) start above their spike threshold "
+                    + "(for LIF: thresh below the initial v); a spike is an upward crossing, so they fire only after falling below it\n")
             }
             let times = try parseTimes(observe, option: "--observe")
             var cot: Cotangent?

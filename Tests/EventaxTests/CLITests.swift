@@ -95,6 +95,21 @@ import Testing
         #expect(defaults.network.maxEvents == NetworkFile.defaultMaxEvents)
     }
 
+    @Test("Neurons whose spike condition starts above 0 are found (LIF threshold below the initial potential, per layer), and no others")
+    func neuronsStartingAboveThreshold() throws {
+        #expect(try NetworkFile(parsing: Self.networkText()).network.neuronsStartingAboveThreshold.isEmpty)
+        let low = try NetworkFile(parsing: Self.networkText { $0["neuron"] = ["model": "lif", "thresh": -0.5] }).network
+        #expect(low.neuronsStartingAboveThreshold == [0, 1, 2, 3, 4])
+        // Only the output layer's threshold is below v = 0; at exactly 0 the condition is not above 0.
+        let outputOnly = try NetworkFile(parsing: Self.networkText { $0["output_neuron"] = ["model": "lif", "thresh": -0.25] }).network
+        #expect(outputOnly.neuronsStartingAboveThreshold == [3, 4])
+        let zero = try NetworkFile(parsing: Self.networkText { $0["neuron"] = ["model": "lif", "thresh": 0] }).network
+        #expect(zero.neuronsStartingAboveThreshold.isEmpty)
+        // QIF starts at φ = ½ below its threshold φ = 1; LI readouts never spike.
+        let qif = try NetworkFile(parsing: Self.networkText { $0["neuron"] = ["model": "qif"]; $0["output_neuron"] = ["model": "li"] }).network
+        #expect(qif.neuronsStartingAboveThreshold.isEmpty)
+    }
+
     @Test func modelSpecFactoryKnowsEveryModel() throws {
         let expected: [String: [String]] = [
             "lif": LIF().parameters.map(\.name), "li": LI().parameters.map(\.name), "qif": QIF().parameters.map(\.name),
@@ -328,6 +343,14 @@ import Testing
         #expect(try lateRoot.required("states").numberTensor() == root.required("states").numberTensor())
         let lateInputs = try lateRoot.required("gradients").required("inputs").numberMatrix()
         #expect(lateInputs.map(\.count) == [4, 3, 4] && lateInputs[0][3] == 0 && lateInputs[1][2] == 0, "\(lateInputs)")
+
+        // Neurons that start above their threshold are named on stderr; the run still succeeds.
+        let low = dir.appendingPathComponent("low.json")
+        try Self.networkText { $0["inputs"] = 3; $0["weights"] = [[[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 2], [3, 4], [5, 6]]]
+            $0["output_neuron"] = ["model": "lif", "thresh": -0.25] }.write(to: low, atomically: true, encoding: .utf8)
+        let above = try Self.runBinary(["run", low.path, Self.inputExample])
+        #expect(above.status == 0 && above.stderr == "note: \(low.path): 2 of 5 neurons (3, 4) start above their spike threshold "
+            + "(for LIF: thresh below the initial v); a spike is an upward crossing, so they fire only after falling below it\n", "stderr: \(above.stderr)")
     }
 
     /// Bad training options (and a missing MNIST directory) stop `eventax train` before any work: a non-zero exit, one

@@ -435,6 +435,28 @@ public struct Network: Sendable {
 
     /// The model of neuron `i`.
     public func model(ofNeuron i: Int) -> any NeuronModel { populations[Int(populationOf[i])].spec.model }
+    /// The spiking neurons whose spike condition is already above 0 in their initial state (for
+    /// LIF: a threshold below the initial potential). A spike is an upward zero crossing, so such a
+    /// neuron can fire only after its condition has first fallen below 0; with a decaying potential
+    /// it may never fire.
+    public var neuronsStartingAboveThreshold: [Int] {
+        (0..<neuronCount).filter { i in
+            let m = model(ofNeuron: i)
+            return m.canSpike && Self.initialCondition(m, parameters[parameterOffset[i]..<parameterOffset[i] + m.parameters.count]) > 0
+        }
+    }
+
+    /// The spike condition of `model`'s initial state with parameters `p`.
+    static func initialCondition<M: NeuronModel>(_ model: M, _ p: ArraySlice<Double>) -> Double {
+        let params = UnsafeMutablePointer<Double>.allocate(capacity: max(1, p.count))
+        let state = UnsafeMutablePointer<Double>.allocate(capacity: max(1, model.stateNames.count))
+        defer { params.deallocate(); state.deallocate() }
+        for (k, v) in p.enumerated() { params[k] = v }
+        state.initialize(repeating: 0, count: max(1, model.stateNames.count))
+        model.initialState(Vars(state), Vars(params))
+        return model.spikeCondition(Vars(state), Vars(params))
+    }
+
     /// The learnable parameter names of neuron `i`.
     public func learnableNames(ofNeuron i: Int) -> [String] {
         let pop = populations[Int(populationOf[i])]
