@@ -110,7 +110,8 @@ struct Bench: ParsableCommand {
         }
         if let only, only.hasPrefix("mnist") {
             let builtIn = [("mnist-lif-euler-0.05", SolverConfig(tableau: .euler, dt: 0.05)),
-                           ("mnist-lif-tsit5-adaptive", SolverConfig(tableau: .tsit5, dt: 0.05, adaptive: AdaptiveConfig(rtol: 1e-6, atol: 1e-8)))]
+                           ("mnist-lif-tsit5-adaptive", SolverConfig(tableau: .tsit5, dt: 0.05, adaptive: AdaptiveConfig(rtol: 1e-6, atol: 1e-8))),
+                           ("mnist-lif-bosh3-adaptive", TrainingConfig.mnist(data: nil).solverConfig)]
             for (name, solver) in custom.map({ [("mnist-lif-" + $0.name, $0.config)] }) ?? builtIn {
                 let m = try MNISTScaleBenchmark.measure(solver: solver, batch: batch, threads: threads, minSeconds: seconds)
                 records.append(.scale(ScaleRecord(name: name, fwd_samples_per_s: m.fwd, fwdbwd_samples_per_s: m.fwdbwd,

@@ -20,9 +20,9 @@ struct CommonTrainOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Learning rate (default: 0.005 for TTFS and state-based LIF, 0.03 otherwise).") var lr: Double?
     @Option(parsing: .unconditional, help: "Hidden neurons.") var hidden: Int?
     @Option(parsing: .unconditional, help: "Global-norm gradient clipping: the largest norm of a minibatch's mean gradient (default 1).") var clip: Double?
-    @Option(help: "Solver: euler, heun, midpoint, rk4, bosh3, tsit5, dopri5 (default: bosh3 for yinyang, tsit5 for mnist and xor).") var solver: String?
+    @Option(help: "Solver: euler, heun, midpoint, rk4, bosh3, tsit5, dopri5 (default: bosh3 for yinyang and mnist, tsit5 for xor).") var solver: String?
     @Option(parsing: .unconditional, help: "Step size (first step when adaptive; default 0.05).") var dt: Double?
-    @Option(parsing: .unconditional, help: "Relative tolerance of adaptive steps, absolute tolerance rtol/100; 0 means constant steps of --dt (default: 1e-3 for yinyang, 1e-6 for mnist and xor).") var rtol: Double?
+    @Option(parsing: .unconditional, help: "Relative tolerance of adaptive steps, absolute tolerance rtol/100; 0 means constant steps of --dt (default: 1e-3 for yinyang and mnist, 1e-6 for xor).") var rtol: Double?
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .long, parsing: .unconditional, help: "Train on the first N training samples only.") var trainSubset: Int?
     @Option(name: .long, parsing: .unconditional, help: "Validate and test on the first N samples of those sets only.") var evalSubset: Int?

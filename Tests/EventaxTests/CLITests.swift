@@ -646,7 +646,7 @@ import Testing
         let mnist = try Self.runBinary(["bench", "--only", "mnist", "--batch", "2", "--seconds", "0.01", "--threads", "1", "--json"])
         #expect(mnist.status == 0, "stderr: \(mnist.stderr)")
         let scale = try JSONNode(JSONValue.parse(mnist.stdout, source: "stdout")).array()
-        #expect(scale.map { try? $0.required("name").string() } == ["mnist-lif-euler-0.05", "mnist-lif-tsit5-adaptive"])
+        #expect(scale.map { try? $0.required("name").string() } == ["mnist-lif-euler-0.05", "mnist-lif-tsit5-adaptive", "mnist-lif-bosh3-adaptive"])
         for r in scale {
             #expect(try r.required("hidden_spikes_per_sample").number() > 0 && r.required("fwdbwd_samples_per_s").number() > 0)
         }
