@@ -108,8 +108,14 @@ func createOutputFolder(_ dir: String, option: String) throws {
 func loadCheckpoint(_ path: String, data: String?) throws -> TrainingCheckpoint {
     var state = try TrainingCheckpoint.load(path)
     guard let data else {
-        if state.config.task == "mnist", let dir = state.config.data, !FileManager.default.fileExists(atPath: dir) {
-            throw CLIError(description: "\(path): the run's MNIST directory \(dir) does not exist (relative paths start from the current folder); pass --data DIR")
+        if state.config.task == "mnist", let dir = state.config.data {
+            guard FileManager.default.fileExists(atPath: dir) else {
+                throw CLIError(description: "\(path): the run's MNIST directory \(dir) does not exist (relative paths start from the current folder); pass --data DIR")
+            }
+            let missing = MNISTDataset.missingFiles(in: dir)
+            if !missing.isEmpty {
+                throw CLIError(description: "\(path): the run's MNIST directory \(dir) lacks \(missing.joined(separator: ", ")) (raw or .gz); pass --data DIR")
+            }
         }
         return state
     }

@@ -90,6 +90,13 @@ private func writeToyMNIST(to dir: URL, train: Int, test: Int) throws {
             let lost = try CLITests.runBinary(command)
             #expect(lost.status == 1 && lost.stderr == "error: \(checkpoint): the run's MNIST directory \(moved.path) does not exist (relative paths start from the current folder); pass --data DIR\n",
                     "\(command): \(lost.stderr)")
+            // A directory at the recorded path without the files is named with the missing files.
+            try FileManager.default.createDirectory(at: moved, withIntermediateDirectories: true)
+            try Data().write(to: moved.appendingPathComponent("t10k-labels-idx1-ubyte.gz"))
+            let empty = try CLITests.runBinary(command)
+            try FileManager.default.removeItem(at: moved)
+            #expect(empty.status == 1 && empty.stderr == "error: \(checkpoint): the run's MNIST directory \(moved.path) lacks train-images-idx3-ubyte, "
+                        + "train-labels-idx1-ubyte, t10k-images-idx3-ubyte (raw or .gz); pass --data DIR\n", "\(command): \(empty.stderr)")
             let found = try CLITests.runBinary(command + ["--data", again.path])
             #expect(found.status == 0, "\(command): \(found.stderr)")
         }

@@ -147,6 +147,12 @@ public struct MNISTDataset: Sendable, Equatable {
         return try MNISTDataset(images: images.bytes, labels: labels.bytes)
     }
 
+    /// The standard files (each raw or `.gz`) that `directory` lacks, by their uncompressed names;
+    /// empty when all four are there.
+    public static func missingFiles(in directory: String) -> [String] {
+        MNISTSplit.allCases.flatMap { [$0.imagesFileName, $0.labelsFileName] }.filter { (try? locate($0, in: directory)) == nil }
+    }
+
     /// The path of `name` or `name.gz` in `directory` (uncompressed preferred).
     private static func locate(_ name: String, in directory: String) throws -> String {
         let base = URL(fileURLWithPath: directory).appendingPathComponent(name).path
