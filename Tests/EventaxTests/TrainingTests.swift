@@ -424,18 +424,16 @@ import Foundation
 
     @Test("Solver defaults per task: Yin-Yang adaptive Bosh3 at rtol 1e-3; MNIST and XOR Tsit5 at 1e-6, as their documented runs")
     func solverDefaults() throws {
+        func same(_ a: SolverConfig, _ b: SolverConfig) -> Bool {
+            a.tableau.name == b.tableau.name && a.dt == b.dt && a.adaptive?.rtol == b.adaptive?.rtol && a.adaptive?.atol == b.adaptive?.atol
+        }
         let yinyang = TrainingConfig().solverConfig
         #expect(yinyang.tableau.name == "bosh3" && yinyang.dt == 0.05)
         #expect(yinyang.adaptive?.rtol == 1e-3 && yinyang.adaptive?.atol == 1e-5)
         // `eventax bench` measures the training default among its built-in configurations.
-        #expect(YinYangBenchmark.configurations.contains {
-            $0.solver.tableau.name == "bosh3" && $0.solver.dt == yinyang.dt
-                && $0.solver.adaptive?.rtol == yinyang.adaptive?.rtol && $0.solver.adaptive?.atol == yinyang.adaptive?.atol
-        })
+        #expect(YinYangBenchmark.configurations.contains { same($0.solver, yinyang) })
         // MNIST has Yin-Yang's solver (since 2026-12-06); XOR keeps the solver of its documented run.
-        let mnist = TrainingConfig.mnist(data: "x").solverConfig
-        #expect(mnist.tableau.name == yinyang.tableau.name && mnist.dt == yinyang.dt
-                && mnist.adaptive?.rtol == yinyang.adaptive?.rtol && mnist.adaptive?.atol == yinyang.adaptive?.atol)
+        #expect(same(TrainingConfig.mnist(data: "x").solverConfig, yinyang))
         let xor = TrainingConfig.xor()
         #expect(xor.solverConfig.tableau.name == "tsit5" && xor.dt == 0.05)
         #expect(xor.solverConfig.adaptive?.rtol == 1e-6 && xor.solverConfig.adaptive?.atol == 1e-8)

@@ -162,10 +162,11 @@ final class OrderedReducer: @unchecked Sendable {
         condition.lock(); failed = true; condition.broadcast(); condition.unlock()
     }
 
-    /// The summed loss and gradients (after every chunk has finished).
+    /// The summed loss and gradients, once every chunk has finished (after a failure the caller
+    /// throws instead of asking).
     func result() -> (Double, Gradients) {
         condition.lock(); defer { condition.unlock() }
-        precondition(added == chunks || failed, "OrderedReducer: \(chunks - added) chunks were not added")
+        precondition(added == chunks, "OrderedReducer: \(chunks - added) chunks were not added")
         return (loss, total)
     }
 }
