@@ -37,35 +37,52 @@ final class KernelOps: @unchecked Sendable {
     @usableFromInline let tableau: TableauData
     /// The kernel's learnable-parameter indices (owned; deallocated in `deinit`).
     @usableFromInline let learnableStorage: UnsafeMutableBufferPointer<Int>
+    /// For a model with an additive input jump (``additiveJumpTargets(_:)``), the state each weight
+    /// component is added to, −1 for an unused one (owned); nil otherwise.
+    @usableFromInline let jumpTargets: UnsafeMutablePointer<Int>?
 
     /// The operations of `model` with `lanes`-wide duals for the reverse pass; builds and owns
-    /// the solver's tableau.
+    /// the solver's tableau. With `additiveJumps` (the default), an additive input jump is reversed
+    /// without dual numbers; tests turn it off to compare the two.
     @inlinable
-    convenience init<M: NeuronModel, L: SIMD & Sendable>(model: M, lanes: L.Type, solver: SolverConfig, learnable: [Int]) where L.Scalar == Double {
-        self.init(solver: solver, learnable: learnable) { ModelKernel<M, L>(model: model, solver: solver, tableau: $0, learnable: $1) }
+    convenience init<M: NeuronModel, L: SIMD & Sendable>(model: M, lanes: L.Type, solver: SolverConfig, learnable: [Int],
+                                                        additiveJumps: Bool = true) where L.Scalar == Double {
+        self.init(solver: solver, learnable: learnable, jumpTargets: additiveJumps ? additiveJumpTargets(model) : nil) {
+            ModelKernel<M, L>(model: model, solver: solver, tableau: $0, learnable: $1)
+        }
     }
 
     /// The operations of `model` with a recorded (reverse-mode) reverse pass, for any number of
     /// derivative lanes; builds and owns the solver's tableau.
     @inlinable
-    convenience init<M: NeuronModel>(recording model: M, solver: SolverConfig, learnable: [Int]) {
-        self.init(solver: solver, learnable: learnable) { RecordingKernel(model: model, solver: solver, tableau: $0, learnable: $1) }
+    convenience init<M: NeuronModel>(recording model: M, solver: SolverConfig, learnable: [Int], additiveJumps: Bool = true) {
+        self.init(solver: solver, learnable: learnable, jumpTargets: additiveJumps ? additiveJumpTargets(model) : nil) {
+            RecordingKernel(model: model, solver: solver, tableau: $0, learnable: $1)
+        }
     }
 
     /// The operations of the kernel `make` builds on this object's tableau and learnable indices.
     @inlinable
-    convenience init<MK: EngineKernel>(solver: SolverConfig, learnable: [Int], _ make: (TableauData, UnsafeBufferPointer<Int>) -> MK) {
+    convenience init<MK: EngineKernel>(solver: SolverConfig, learnable: [Int], jumpTargets: [Int]?,
+                                       _ make: (TableauData, UnsafeBufferPointer<Int>) -> MK) {
         let tableau = TableauData(solver.tableau)
         let storage = UnsafeMutableBufferPointer<Int>.allocate(capacity: learnable.count)
         _ = storage.initialize(from: learnable)
-        self.init(make(tableau, UnsafeBufferPointer(storage)), tableau: tableau, learnableStorage: storage)
+        self.init(make(tableau, UnsafeBufferPointer(storage)), tableau: tableau, learnableStorage: storage, jumpTargets: jumpTargets)
     }
 
     /// The operations of kernel `k`, which borrows `tableau` and `learnableStorage` (this object owns them).
     @inlinable
-    init<MK: EngineKernel>(_ k: MK, tableau: TableauData, learnableStorage: UnsafeMutableBufferPointer<Int>) {
+    init<MK: EngineKernel>(_ k: MK, tableau: TableauData, learnableStorage: UnsafeMutableBufferPointer<Int>, jumpTargets: [Int]?) {
         self.tableau = tableau
         self.learnableStorage = learnableStorage
+        if let jumpTargets {
+            let targets = UnsafeMutablePointer<Int>.allocate(capacity: max(jumpTargets.count, 1))
+            targets.initialize(from: jumpTargets, count: jumpTargets.count)
+            self.jumpTargets = targets
+        } else {
+            self.jumpTargets = nil
+        }
         scratchBytes = k.scratchBytes
         stateCount = k.n
         learnableCount = k.learnable.count
@@ -90,7 +107,7 @@ final class KernelOps: @unchecked Sendable {
         reverseInitialFn = { $0.assumingMemoryBound(to: MK.self).pointee.reverseInitial($1, $2, $3, $4) }
     }
 
-    deinit { destroy(kernel); learnableStorage.deallocate(); tableau.deallocate() }
+    deinit { destroy(kernel); learnableStorage.deallocate(); tableau.deallocate(); jumpTargets?.deallocate() }
 
     @inlinable @inline(__always) func initialState(_ p: P, _ u: P) { initialStateFn(kernel, p, u) }
     @inlinable @inline(__always) func condition(_ u: P, _ p: P) -> Double { conditionFn(kernel, u, p) }
@@ -116,9 +133,18 @@ final class KernelOps: @unchecked Sendable {
     func reverseStep(_ u: P, _ p: P, _ h: Double, _ spike: Bool, _ tbar: Double, _ ubar: P, _ pbar: P, _ s: S) -> Double {
         reverseStepFn(kernel, u, p, h, spike, tbar, ubar, pbar, s)
     }
+    /// Reverse of an input jump. An additive jump (``jumpTargets``) passes ū through and adds each
+    /// weight's target-state adjoint to its w̄, without evaluating the jump: bit for bit what the dual
+    /// or recorded evaluation gives for finite adjoints (their zero lanes come out as +0, and w̄
+    /// never holds −0, as a sum that starts at +0 cannot).
     @inlinable @inline(__always)
     func reverseJump(_ uMinus: P, _ w: P, _ p: P, _ ubar: P, _ wbar: P, _ pbar: P, _ s: S) {
-        reverseJumpFn(kernel, uMinus, w, p, ubar, wbar, pbar, s)
+        if let targets = jumpTargets {
+            for q in 0..<stateCount where ubar[q] == 0 { ubar[q] = 0 }
+            for j in 0..<weightsPerSynapse where targets[j] >= 0 { wbar[j] += ubar[targets[j]] }
+        } else {
+            reverseJumpFn(kernel, uMinus, w, p, ubar, wbar, pbar, s)
+        }
     }
     @inlinable @inline(__always)
     func reverseReset(_ uMinus: P, _ p: P, _ ubar: P, _ pbar: P, _ s: S) { reverseResetFn(kernel, uMinus, p, ubar, pbar, s) }
@@ -146,13 +172,13 @@ func derivativeLanes<M: NeuronModel>(_ model: M, learnableCount: Int) -> Int {
 /// Builds the specialized operations of model `M`: the narrowest dual numbers that fit its
 /// derivative lanes, or the recorded reverse pass beyond ``maxDerivativeLanes``.
 @inlinable
-func makeKernelOps<M: NeuronModel>(_ model: M, solver: SolverConfig, learnable: [Int]) -> KernelOps {
+func makeKernelOps<M: NeuronModel>(_ model: M, solver: SolverConfig, learnable: [Int], additiveJumps: Bool = true) -> KernelOps {
     let lanes = derivativeLanes(model, learnableCount: learnable.count)
     switch lanes {
-    case ...2: return KernelOps(model: model, lanes: SIMD2<Double>.self, solver: solver, learnable: learnable)
-    case ...4: return KernelOps(model: model, lanes: SIMD4<Double>.self, solver: solver, learnable: learnable)
-    case ...8: return KernelOps(model: model, lanes: SIMD8<Double>.self, solver: solver, learnable: learnable)
-    case ...16: return KernelOps(model: model, lanes: SIMD16<Double>.self, solver: solver, learnable: learnable)
-    default: return KernelOps(recording: model, solver: solver, learnable: learnable)
+    case ...2: return KernelOps(model: model, lanes: SIMD2<Double>.self, solver: solver, learnable: learnable, additiveJumps: additiveJumps)
+    case ...4: return KernelOps(model: model, lanes: SIMD4<Double>.self, solver: solver, learnable: learnable, additiveJumps: additiveJumps)
+    case ...8: return KernelOps(model: model, lanes: SIMD8<Double>.self, solver: solver, learnable: learnable, additiveJumps: additiveJumps)
+    case ...16: return KernelOps(model: model, lanes: SIMD16<Double>.self, solver: solver, learnable: learnable, additiveJumps: additiveJumps)
+    default: return KernelOps(recording: model, solver: solver, learnable: learnable, additiveJumps: additiveJumps)
     }
 }

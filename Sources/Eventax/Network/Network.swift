@@ -19,15 +19,18 @@ public struct PopulationSpec: Sendable {
 
     /// A population whose reverse pass, with `recording`, records every local computation
     /// (``RecordingKernel``) whatever its number of derivative lanes, instead of dual numbers where
-    /// they fit. The gradients agree to rounding; tests and benchmarks compare the two.
+    /// they fit. The gradients agree to rounding; tests and benchmarks compare the two. Without
+    /// `additiveJumps`, an additive input jump is reversed like any other (tests compare the two).
     @inlinable
-    init<M: NeuronModel>(_ model: M, count: Int, parameters: [String: [Double]] = [:], learnable: [String]? = nil, recording: Bool) {
+    init<M: NeuronModel>(_ model: M, count: Int, parameters: [String: [Double]] = [:], learnable: [String]? = nil, recording: Bool,
+                         additiveJumps: Bool = true) {
         self.model = model
         self.count = count
         self.parameters = parameters
         self.learnable = learnable
         self.makeOps = { solver, learnable in
-            recording ? KernelOps(recording: model, solver: solver, learnable: learnable) : makeKernelOps(model, solver: solver, learnable: learnable)
+            recording ? KernelOps(recording: model, solver: solver, learnable: learnable, additiveJumps: additiveJumps)
+                : makeKernelOps(model, solver: solver, learnable: learnable, additiveJumps: additiveJumps)
         }
     }
 }
