@@ -38,7 +38,8 @@ final class KernelOps: @unchecked Sendable {
     /// The kernel's learnable-parameter indices (owned; deallocated in `deinit`).
     @usableFromInline let learnableStorage: UnsafeMutableBufferPointer<Int>
     /// For a model with an additive input jump (``additiveJumpTargets(_:)``), the state each weight
-    /// component is added to, −1 for an unused one (owned); nil otherwise.
+    /// component is added to, −1 for an unused one (owned); nil otherwise. Jumps and their reverse
+    /// then run inline.
     @usableFromInline let jumpTargets: UnsafeMutablePointer<Int>?
 
     /// The operations of `model` with `lanes`-wide duals for the reverse pass; builds and owns
@@ -126,7 +127,15 @@ final class KernelOps: @unchecked Sendable {
                   _ us: UnsafePointer<P>, _ ps: UnsafePointer<P>, count: Int, tmax: Double, horizon: Double, _ s: S) -> Int {
         lockstepFn(kernel, rts, tapes, us, ps, count, tmax, horizon, s)
     }
-    @inlinable @inline(__always) func jump(_ u: P, _ w: P, _ p: P) { jumpFn(kernel, u, w, p) }
+    /// Applies an input jump; an additive one (``jumpTargets``) inline, with the model's own
+    /// rounding (one addition per weight component).
+    @inlinable @inline(__always) func jump(_ u: P, _ w: P, _ p: P) {
+        if let targets = jumpTargets {
+            for j in 0..<weightsPerSynapse where targets[j] >= 0 { u[targets[j]] += w[j] }
+        } else {
+            jumpFn(kernel, u, w, p)
+        }
+    }
     @inlinable @inline(__always) func reset(_ u: P, _ p: P) { resetFn(kernel, u, p) }
     @inlinable @inline(__always) func observe(_ u: P, _ p: P, _ tau: Double, _ obs: P, _ s: S) { observeFn(kernel, u, p, tau, obs, s) }
     @inlinable @inline(__always)
