@@ -9,7 +9,7 @@ struct Train: ParsableCommand {
 
 /// Options shared by the classification tasks; unset options keep the task's defaults.
 struct CommonTrainOptions: ParsableArguments {
-    @Option(help: "Neuron model: lif, qif, eif, izhikevich, multicompartment.") var neuron: String?
+    @Option(help: "Neuron model: lif, qif, eif, izhikevich, multicompartment, alif, plif, pqif (plif and pqif learn log time constants).") var neuron: String?
     @Option(parsing: .unconditional, help: "Dendrites per multi-compartment neuron (default 7).") var dendrites: Int?
     @Option(help: "Loss: ttfs, max, integral, exp-integral.") var loss: String?
     @Option(name: .customLong("ttfs-regularizer"), help: "TTFS loss: separate (−log p + α(e^{t/τ1} − 1), Wunderlich & Pehle; default) or in-log (−log(p + α(e^{t/τ1} − 1)), Eventax's classification notebook).") var ttfsRegularizer: String?

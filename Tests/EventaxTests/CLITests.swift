@@ -379,7 +379,7 @@ import Testing
             (["yinyang", "--neuron", "izhikevich", "--param", "ic=1"], "--param: izhikevich has no settable parameter \"ic\""),
             (["yinyang", "--param", "tmem=-1"], "--param: tmem must be a finite number > 0, got -1.0"),
             (["yinyang", "--param", "tmem=2", "--param", "tmem=3"], "--param: tmem is given twice"),
-            (["yinyang", "--neuron", "multicompartment", "--param", "tsyn=2"], "--param: sets parameters of the lif, qif, eif and izhikevich layers only"),
+            (["yinyang", "--neuron", "multicompartment", "--param", "tsyn=2"], "--param: sets parameters of the lif, qif, eif, izhikevich, alif, plif and pqif layers only"),
           ])
     func trainRejectsBadOptions(arguments: [String], message: String) throws {
         let dir = temporaryFolder("eventax-cli")
@@ -600,7 +600,7 @@ import Testing
             (["--train-options=--seed 3"], "--train-options: --seed is set by the table itself, got \"--seed 3\""),
             (["--train-options=--epochs=2"], "--train-options: --epochs is set by the table itself, got \"--epochs=2\""),
             (["--train-options=--lr"], "--train-options: The value '--neuron' is invalid for '--lr <lr>'"),  // the table appends --neuron
-            (["--models", "lif,foo"], "--models: unknown model \"foo\" (known: lif, qif, eif, izhikevich, multicompartment)"),
+            (["--models", "lif,foo"], "--models: unknown model \"foo\" (known: lif, qif, eif, izhikevich, multicompartment, alif, plif, pqif)"),
             (["--epochs", "0"], "--epochs: must be ≥ 1, got 0"),
             (["--threads", "0"], "--threads: must be ≥ 1, got 0"),
           ])

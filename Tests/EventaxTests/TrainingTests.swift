@@ -250,6 +250,37 @@ import Foundation
         #expect(s.bestValidationAccuracy > max(0.5, before.accuracy + 0.1), "best validation \(s.bestValidationAccuracy), initial \(before.accuracy)")
     }
 
+    @Test("ALIF, PLIF and PQIF train on Yin-Yang (--neuron alif|plif|pqif); PLIF's and PQIF's log time constants are learned",
+          arguments: ["alif", "plif", "pqif"])
+    func moreModelsTrain(neuron: String) throws {
+        var c = smallConfig()
+        c.neuron = neuron; c.loss = .expIntegral; c.epochs = 2; c.trainSubset = 120; c.evalSubset = 100; c.hidden = 10
+        let trainer = try Trainer(config: c, threads: 2)
+        let template = trainer.template
+        let expected: [String]
+        switch neuron {
+        case "alif": expected = ALIF().parameters.map(\.name)
+        case "plif": expected = PLIF().parameters.map(\.name)
+        default: expected = PQIF().parameters.map(\.name)
+        }
+        #expect(template.model(ofNeuron: 0).parameters.map(\.name) == expected)
+        let logNames: [String] = neuron == "alif" ? [] : ["log_tmem", "log_tsyn"]
+        for name in logNames {
+            #expect(template.learnableNames(ofNeuron: 0).contains(name))
+            #expect(template.parameter(name, ofNeuron: 0) == Foundation.log(name == "log_tmem" ? c.tmem : c.tsyn))
+        }
+        var s = trainer.initialCheckpoint()
+        let before = try trainer.evaluate(template, on: LabeledSet.yinYang(Array(YinYang.generate(.validation).prefix(100))))
+        for _ in 0..<c.epochs { s = try trainer.epoch(s) }
+        #expect(s.history.allSatisfy { $0.trainLoss.isFinite && $0.validationLoss.isFinite })
+        #expect(s.history.last!.validationLoss < before.loss, "validation loss \(s.history.map(\.validationLoss)), initial \(before.loss)")
+        let trained = try trainer.network(with: s.trainables)
+        for name in logNames {
+            let moved = (0..<c.hidden).filter { trained.parameter(name, ofNeuron: $0) != template.parameter(name, ofNeuron: $0) }
+            #expect(moved.count == c.hidden, "\(name) moved in \(moved.count) of \(c.hidden) hidden neurons")
+        }
+    }
+
     @Test("Izhikevich TTFS with AMOS trains (its voltage used to run away after the one spike): the loss falls")
     func izhikevichTTFSTrains() throws {
         var c = TrainingConfig()

@@ -23,7 +23,7 @@ public enum Classifier {
     /// near 20 ms and reaches 73 % validation accuracy after 4 epochs.
     static func initRanges(_ neuron: String) -> (w: ClosedRange<Double>, b: ClosedRange<Double>, fanIn: FanInScaling) {
         switch neuron {
-        case "lif": return (0...6, -0.5...0.5, .none)
+        case "lif", "alif", "plif": return (0...6, -0.5...0.5, .none)
         case "eif": return (0...40, 0...0.05, .linear)
         case "izhikevich": return (0...40, -0.5...0.5, .linear)
         default: return (0...10, -0.5...0.5, .none)
@@ -44,6 +44,8 @@ public enum Classifier {
         // 4 epochs, against 85.8 % (TTFS, 8 epochs) and 94.4 % (exp-integral, 4 epochs) with −65
         // (seed 0, measured).
         case "izhikevich": tau = ["tau_syn": [config.tsyn], "c": [-65], "d": [4], "ic": bias]
+        // PLIF and PQIF store (and learn) the time constants as logarithms.
+        case "plif", "pqif": tau = ["log_tmem": [Foundation.log(config.tmem)], "log_tsyn": [Foundation.log(config.tsyn)], "ic": bias]
         default: tau = ["tmem": [config.tmem], "tsyn": [config.tsyn], "ic": bias]
         }
         for (name, value) in config.modelParameters ?? [:] { tau[name] = [value] }
@@ -54,6 +56,9 @@ public enum Classifier {
         case "lif": return make(LIF())
         case "eif": return make(EIF())
         case "izhikevich": return make(Izhikevich())
+        case "alif": return make(ALIF())
+        case "plif": return make(PLIF())
+        case "pqif": return make(PQIF())
         default: return make(QIF())
         }
     }
@@ -88,7 +93,7 @@ public enum Classifier {
     /// both layers for TTFS, else a hidden layer of it followed by integrating LI readouts without bias.
     static func architecture(_ config: TrainingConfig) throws -> Network {
         if config.task == "xor" { return try recurrentEGRU(config) }
-        if config.task == "mnist" && config.neuron == "lif" && config.loss != .ttfs { return try mnistLIF(config) }
+        if config.task == "mnist" && TrainingConfig.lifFamily.contains(config.neuron) && config.loss != .ttfs { return try mnistLIF(config) }
         if config.neuron == "multicompartment" { return try multiCompartment(config) }
         var rng = SplitMix64(seed: config.seed)
         var r = initRanges(config.neuron)
@@ -118,7 +123,8 @@ public enum Classifier {
                                    solver: config.solverConfig, maxEvents: 2_000_000)
     }
 
-    /// The MNIST network (784-H-10, LIF hidden layer, integrating LI readouts) initialized as the
+    /// The MNIST network (784-H-10, LIF hidden layer — or ALIF or PLIF with the same weights —,
+    /// integrating LI readouts) initialized as the
     /// EventProp latency-MNIST setup of mlGeNN (same LIF: τ_mem 20, τ_syn 5, threshold 1, an input
     /// spike adds w to the synaptic current): input weights N(0.078, 0.045), readout weights
     /// N(0.2, 0.37)/tmax (mlGeNN averages the readout over the trial, the exp-integral logit
@@ -134,7 +140,7 @@ public enum Classifier {
         // mlGeNN's readout averages the weighted potential over the trial; our logit integrates it,
         // so the same logit scale needs the readout weights divided by the trial length.
         let w1 = (0..<h).map { _ in (0..<nOut).map { _ in (0.2 + 0.37 * rng.normal()) / config.tmax } }
-        let hidden = spec("lif", count: h, config: config, bias: [Double](repeating: 0, count: h), amos: config.usesAMOS)
+        let hidden = spec(config.neuron, count: h, config: config, bias: [Double](repeating: 0, count: h), amos: config.usesAMOS)
         let out = readoutLayer(config)
         return try Network.layered(inputCount: nIn, layers: [hidden, out], weights: [w0, w1], tmax: config.tmax,
                                    solver: config.solverConfig, maxEvents: 2_000_000)

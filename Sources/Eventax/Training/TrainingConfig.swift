@@ -165,12 +165,16 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// Training samples available (before ``trainSubset``).
     public var trainAvailable: Int { task == "mnist" ? 60_000 - validationSize : 5000 }
 
-    /// The neuron models of `--neuron` (the Yin-Yang and MNIST tasks).
-    public static let neuronModels = ["lif", "qif", "eif", "izhikevich", "multicompartment"]
+    /// The neuron models of `--neuron` (the Yin-Yang and MNIST tasks): the paper's five, ALIF and
+    /// the log-time-constant variants PLIF and PQIF.
+    public static let neuronModels = ["lif", "qif", "eif", "izhikevich", "multicompartment", "alif", "plif", "pqif"]
+    /// Models trained with LIF's defaults (initial weights, learning rate, AMOS for TTFS, and on
+    /// MNIST its initialization): LIF and its adaptive and log-time-constant variants.
+    public static let lifFamily: Set<String> = ["lif", "alif", "plif"]
     /// The learning rate in force.
-    public var learningRate: Double { lr ?? ((loss == .ttfs || neuron == "lif") ? 0.005 : 0.03) }
+    public var learningRate: Double { lr ?? ((loss == .ttfs || Self.lifFamily.contains(neuron)) ? 0.005 : 0.03) }
     /// Whether AMOS is in force.
-    public var usesAMOS: Bool { amos ?? (loss == .ttfs && (neuron == "lif" || neuron == "izhikevich")) }
+    public var usesAMOS: Bool { amos ?? (loss == .ttfs && (Self.lifFamily.contains(neuron) || neuron == "izhikevich")) }
 
     /// Checks every field and names the offending one.
     public func validate() throws {
@@ -214,7 +218,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     func validateModelParameters() throws {
         guard let given = modelParameters, !given.isEmpty else { return }
         guard task != "xor", let model = BaseModel(name: neuron) else {
-            throw EventaxError.invalid(field: "--param", "sets parameters of the lif, qif, eif and izhikevich layers only, not of \(task == "xor" ? "the xor task's EGRU" : neuron)")
+            throw EventaxError.invalid(field: "--param", "sets parameters of the lif, qif, eif, izhikevich, alif, plif and pqif layers only, not of \(task == "xor" ? "the xor task's EGRU" : neuron)")
         }
         let specs = model.parameters
         for (name, value) in given.sorted(by: { $0.key < $1.key }) {
