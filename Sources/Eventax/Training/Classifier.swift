@@ -22,8 +22,8 @@ public enum Classifier {
     /// and learning stalls near 64 % (measured, 100 epochs); [0, 10] puts the first output spike
     /// near 20 ms and reaches 73 % validation accuracy after 4 epochs.
     static func initRanges(_ neuron: String) -> (w: ClosedRange<Double>, b: ClosedRange<Double>, fanIn: FanInScaling) {
+        if TrainingConfig.lifFamily.contains(neuron) { return (0...6, -0.5...0.5, .none) }
         switch neuron {
-        case "lif", "alif", "plif": return (0...6, -0.5...0.5, .none)
         case "eif": return (0...40, 0...0.05, .linear)
         case "izhikevich": return (0...40, -0.5...0.5, .linear)
         default: return (0...10, -0.5...0.5, .none)
@@ -45,7 +45,8 @@ public enum Classifier {
         // (seed 0, measured).
         case "izhikevich": tau = ["tau_syn": [config.tsyn], "c": [-65], "d": [4], "ic": bias]
         // PLIF and PQIF store (and learn) the time constants as logarithms.
-        case "plif", "pqif": tau = ["log_tmem": [Foundation.log(config.tmem)], "log_tsyn": [Foundation.log(config.tsyn)], "ic": bias]
+        case "plif", "pqif":
+            tau = [PLIF.logName("tmem"): [Foundation.log(config.tmem)], PLIF.logName("tsyn"): [Foundation.log(config.tsyn)], "ic": bias]
         default: tau = ["tmem": [config.tmem], "tsyn": [config.tsyn], "ic": bias]
         }
         for (name, value) in config.modelParameters ?? [:] { tau[name] = [value] }

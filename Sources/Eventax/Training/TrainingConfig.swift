@@ -218,7 +218,9 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     func validateModelParameters() throws {
         guard let given = modelParameters, !given.isEmpty else { return }
         guard task != "xor", let model = BaseModel(name: neuron) else {
-            throw EventaxError.invalid(field: "--param", "sets parameters of the lif, qif, eif, izhikevich, alif, plif and pqif layers only, not of \(task == "xor" ? "the xor task's EGRU" : neuron)")
+            let settable = Self.neuronModels.filter { BaseModel(name: $0) != nil }
+            let list = settable.dropLast().joined(separator: ", ") + " and " + settable.last!
+            throw EventaxError.invalid(field: "--param", "sets parameters of the \(list) layers only, not of \(task == "xor" ? "the xor task's EGRU" : neuron)")
         }
         let specs = model.parameters
         for (name, value) in given.sorted(by: { $0.key < $1.key }) {
