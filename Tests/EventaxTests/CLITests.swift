@@ -377,6 +377,7 @@ import Testing
             (["yinyang", "--param", "c"], "--param: expected NAME=VALUE with a number, got \"c\""),
             (["yinyang", "--param", "c=-65"], "--param: qif has no settable parameter \"c\""),
             (["yinyang", "--neuron", "izhikevich", "--param", "ic=1"], "--param: izhikevich has no settable parameter \"ic\""),
+            (["yinyang", "--neuron", "plif", "--param", "tmem=30"], "--param: plif has no settable parameter \"tmem\" (settable: log_tmem, log_tsyn, thresh, vreset; the bias ic is trained)"),
             (["yinyang", "--param", "tmem=-1"], "--param: tmem must be a finite number > 0, got -1.0"),
             (["yinyang", "--param", "tmem=2", "--param", "tmem=3"], "--param: tmem is given twice"),
             (["yinyang", "--neuron", "multicompartment", "--param", "tsyn=2"], "--param: sets parameters of the lif, qif, eif, izhikevich, alif, plif and pqif layers only"),

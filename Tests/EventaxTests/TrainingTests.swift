@@ -441,6 +441,14 @@ import Foundation
         do { try c.validate(); Issue.record("expected an error") } catch {
             #expect("\(error)".hasPrefix("--param: izhikevich has no settable parameter \"vT\""), "\(error)")
         }
+        // A learnable log time constant is set by its own name (PLIF: log_tmem, not tmem) and is
+        // the starting point of every neuron of the PLIF layers.
+        var plif = TrainingConfig()
+        plif.neuron = "plif"
+        plif.modelParameters = ["log_tmem": log(30.0)]
+        try plif.validate()
+        let logSet = try Classifier.initialNetwork(plif)
+        #expect((0..<53).allSatisfy { logSet.parameter("log_tmem", ofNeuron: $0) == log(30.0) && logSet.parameter("log_tsyn", ofNeuron: $0) == log(5.0) })
     }
 
     @Test("A trainable vector of the wrong length is an error naming it; a correct one round-trips")
@@ -453,7 +461,7 @@ import Foundation
         }
     }
 
-    @Test("Solver defaults per task: Yin-Yang adaptive Bosh3 at rtol 1e-3; MNIST and XOR Tsit5 at 1e-6, as their documented runs")
+    @Test("Solver defaults per task: Yin-Yang and MNIST adaptive Bosh3 at rtol 1e-3; XOR Tsit5 at 1e-6, as its documented run")
     func solverDefaults() throws {
         func same(_ a: SolverConfig, _ b: SolverConfig) -> Bool {
             a.tableau.name == b.tableau.name && a.dt == b.dt && a.adaptive?.rtol == b.adaptive?.rtol && a.adaptive?.atol == b.adaptive?.atol
