@@ -556,4 +556,28 @@ import Foundation
             guard case .integration = inner else { Issue.record("expected a solver error, got \(inner)"); return }
         }
     }
+
+    @Test("A diverging run stops at the trainer's step limit, 1000 times the initial network's most steps on its first training samples (not at the simulator's 50 million)")
+    func stepLimit() throws {
+        // The command-line default network (QIF TTFS, adaptive Bosh3) with an absurd learning rate:
+        // after two updates a simulation exceeds any limit (with 50 million steps it took minutes
+        // and gigabytes).
+        var c = TrainingConfig()
+        c.trainSubset = 512; c.batchSize = 128; c.evalSubset = 20; c.epochs = 1; c.lr = 1e6
+        let trainer = try Trainer(config: c, threads: 2)
+        let probe = (0..<Trainer.stepProbeSamples).map(trainer.data.train.input)
+        let most = try BatchEvaluator(network: trainer.template, threads: 1)
+            .forward(probe, readouts: probe.map { Classifier.readout(c, input: $0) }).map(\.stepCount).max()!
+        #expect(most > 100 && most < 50_000, "most steps of a probe sample: \(most)")
+        #expect(trainer.stepLimit == max(1_000_000, 1000 * most))
+        // The same limit on every construction (a resumed run rebuilds its trainer) and thread count.
+        #expect(try Trainer(config: c, threads: 1).stepLimit == trainer.stepLimit)
+        do {
+            _ = try trainer.epoch(trainer.initialCheckpoint())
+            Issue.record("a learning rate of 1e6 trained without an error")
+        } catch {
+            #expect("\(error)".hasPrefix("epoch 1, training batch "), "\(error)")
+            #expect("\(error)".hasSuffix("more than \(trainer.stepLimit) solver steps in one simulation (maxSteps)"), "\(error)")
+        }
+    }
 }

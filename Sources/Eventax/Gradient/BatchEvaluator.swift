@@ -18,10 +18,16 @@ public final class BatchEvaluator: @unchecked Sendable {
     var simulatorsMade: Int { lock.lock(); defer { lock.unlock() }; return made }
     private var made = 0
 
-    /// An evaluator with `threads` workers (default: all cores).
-    public init(network: Network, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    /// The ``Simulator/maxSteps`` of its simulators.
+    public let maxSteps: Int
+
+    /// An evaluator with `threads` workers (default: all cores) whose simulations may take up to
+    /// `maxSteps` solver steps each.
+    public init(network: Network, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                maxSteps: Int = Simulator.defaultMaxSteps) {
         self.network = network
         self.threads = max(1, threads)
+        self.maxSteps = maxSteps
     }
 
     private func take() -> Simulator {
@@ -29,7 +35,9 @@ public final class BatchEvaluator: @unchecked Sendable {
         if let s = pool.popLast() { lock.unlock(); return s }
         made += 1
         lock.unlock()
-        return Simulator(network: network)
+        let s = Simulator(network: network)
+        s.maxSteps = maxSteps
+        return s
     }
     private func give(_ s: Simulator) { lock.lock(); pool.append(s); lock.unlock() }
 

@@ -64,8 +64,10 @@ public final class Simulator {
     public var chunkSteps = 16
     /// Accepted steps a neuron may take in one go when its inputs are known up to a horizon.
     public var safeChunkSteps = 16
+    /// The default of ``maxSteps``.
+    public static let defaultMaxSteps = 50_000_000
     /// Upper bound on solver steps per simulation; exceeding it throws.
-    public var maxSteps = 50_000_000
+    public var maxSteps = Simulator.defaultMaxSteps
     /// Whether input-driven neurons (fed only by every input channel, without delays; not
     /// outputs) are integrated four at a time in lockstep between input spikes, ahead of the
     /// other neurons, instead of one by one interleaved with them through the queue. Their records

@@ -181,8 +181,17 @@ public final class Trainer {
     public let data: TaskData
     /// How the trainable vector maps onto the network.
     let layout: TrainableLayout
+    /// The most solver steps one simulation of this run may take: 1000 times the most that any
+    /// of the first ``stepProbeSamples`` training samples takes with the initial network, at
+    /// least 1,000,000 and at most ``Simulator/defaultMaxSteps``. Parameters that diverge (an
+    /// absurd learning rate) then stop the run within seconds and with bounded memory, where 50
+    /// million steps per simulation took minutes and gigabytes. It depends only on the
+    /// configuration, so a resumed run has the same limit.
+    public let stepLimit: Int
+    /// Training samples simulated at construction to set ``stepLimit``.
+    public static let stepProbeSamples = 16
 
-    /// A trainer; validates the configuration and builds the initial network.
+    /// A trainer; validates the configuration, builds the initial network and sets ``stepLimit``.
     public init(config: TrainingConfig, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         try config.validate()
         self.config = config
@@ -190,6 +199,13 @@ public final class Trainer {
         template = try Classifier.initialNetwork(config)
         layout = TrainableLayout(config: config, template: template)
         data = try TaskData(config)
+        let probe = (0..<min(Trainer.stepProbeSamples, data.train.count)).map(data.train.input)
+        let cfg = config, net = template, workers = self.threads
+        let most = try namingErrors("the initial network on the first training samples") {
+            try BatchEvaluator(network: net, threads: workers)
+                .forward(probe, readouts: probe.map { Classifier.readout(cfg, input: $0) }).map(\.stepCount).max() ?? 0
+        }
+        stepLimit = min(Simulator.defaultMaxSteps, max(1_000_000, 1000 * most))
     }
 
     /// The trainable vector of a network (see ``TrainableLayout``).
@@ -213,7 +229,7 @@ public final class Trainer {
 
     /// Loss, accuracy and spike metrics of `net` on `samples` (simulated in blocks of 1024 to bound memory).
     public func evaluate(_ net: Network, on samples: LabeledSet) throws -> EvaluationMetrics {
-        let evaluator = BatchEvaluator(network: net, threads: threads)
+        let evaluator = BatchEvaluator(network: net, threads: threads, maxSteps: stepLimit)
         var loss = 0.0, correct = 0, maxFiring = 0.0, fireCount = 0.0, ttfsSum = 0.0, ttfsCount = 0
         var everSpiked = [Bool](repeating: false, count: net.neuronCount)
         for start in stride(from: 0, to: samples.count, by: 1024) {
@@ -261,7 +277,7 @@ public final class Trainer {
             let inputs = idx.map(train.input)
             let starts = inputs.map { Classifier.windowStart(cfg, input: $0) }
             try EpochSteps.namingBatch(epoch: e, batch: b, of: batches.count, learningRate: config.learningRate) {
-                let (loss, grads, results) = try BatchEvaluator(network: net, threads: threads).lossAndGradient(
+                let (loss, grads, results) = try BatchEvaluator(network: net, threads: threads, maxSteps: stepLimit).lossAndGradient(
                     inputs, readouts: inputs.map { Classifier.readout(cfg, input: $0) }, delayGradients: !delayRange.isEmpty) { i, r in
                     let ev = Classifier.evaluate(r, label: labels[i], config: cfg, windowStart: starts[i])
                     return (ev.loss, ev.cotangent)
