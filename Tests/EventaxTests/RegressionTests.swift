@@ -88,11 +88,13 @@ import Testing
         for key in ["test_mse", "test_mae", "best_epoch", "epochs", "wall_seconds", "config"] { #expect(json.contains("\"\(key)\"")) }
     }
 
-    @Test("An epoch is bitwise the same on 1 and 2 threads")
+    @Test("An epoch and the step limit are bitwise the same on 1 and 2 threads")
     func threadIndependent() throws {
         var c = smallConfig()
         c.trainSize = 24; c.validationSize = 8
         let a = try RegressionTrainer(config: c, threads: 1), b = try RegressionTrainer(config: c, threads: 2)
+        // The step limit (1000 times the initial network's busiest probe sample) is thread-independent.
+        #expect(a.stepLimit == b.stepLimit && (1_000_000...Simulator.defaultMaxSteps).contains(a.stepLimit), "\(a.stepLimit), \(b.stepLimit)")
         let sa = try a.epoch(a.initialState()), sb = try b.epoch(b.initialState())
         #expect(sa.trainables == sb.trainables)
         #expect(sa.history[0].validationMSE == sb.history[0].validationMSE)

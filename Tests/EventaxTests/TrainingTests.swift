@@ -565,7 +565,7 @@ import Foundation
         var c = TrainingConfig()
         c.trainSubset = 512; c.batchSize = 128; c.evalSubset = 20; c.epochs = 1; c.lr = 1e6
         let trainer = try Trainer(config: c, threads: 2)
-        let probe = (0..<Trainer.stepProbeSamples).map(trainer.data.train.input)
+        let probe = (0..<EpochSteps.stepProbeSamples).map(trainer.data.train.input)
         let most = try BatchEvaluator(network: trainer.template, threads: 1)
             .forward(probe, readouts: probe.map { Classifier.readout(c, input: $0) }).map(\.stepCount).max()!
         #expect(most > 100 && most < 50_000, "most steps of a probe sample: \(most)")

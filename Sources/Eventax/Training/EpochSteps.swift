@@ -12,6 +12,22 @@ enum EpochSteps {
         return stride(from: 0, to: count, by: batchSize).map { order[$0..<min(count, $0 + batchSize)] }
     }
 
+    /// Training samples simulated with the initial network to set a trainer's step limit.
+    static let stepProbeSamples = 16
+
+    /// A training run's limit on solver steps per simulation: 1000 times the most steps that any
+    /// of `inputs` (the first ``stepProbeSamples`` training samples) takes with the initial
+    /// network `net`, at least 1,000,000 and at most ``Simulator/defaultMaxSteps``. Parameters
+    /// that diverge (an absurd learning rate) then stop the run within seconds and with bounded
+    /// memory, where 50 million steps per simulation took minutes and gigabytes. It depends only
+    /// on the configuration, so a resumed run has the same limit.
+    static func stepLimit(_ net: Network, threads: Int, inputs: [[[Double]]], readouts: [ReadoutRequest]) throws -> Int {
+        let most = try namingErrors("the initial network on the first training samples") {
+            try BatchEvaluator(network: net, threads: threads).forward(inputs, readouts: readouts).map(\.stepCount).max() ?? 0
+        }
+        return min(Simulator.defaultMaxSteps, max(1_000_000, 1000 * most))
+    }
+
     /// ``namingErrors(_:_:)`` for a part of a training epoch. When the parameters have been
     /// trained (`trained`: at least one optimizer step since the initial network) and a simulation
     /// fails in the solver or runs into the event limit, the parameters have most likely

@@ -259,6 +259,10 @@ public final class RegressionTrainer {
     public let validation: [Double]
     /// Test inputs x (a grid).
     public let test: [Double]
+    /// The most solver steps one simulation of this run may take: 1000 times the most that any
+    /// of the first 16 training inputs takes with the initial network, at least 1,000,000 and at
+    /// most ``Simulator/defaultMaxSteps``, so that diverged parameters stop the run at once.
+    public let stepLimit: Int
 
     /// A trainer; validates the configuration, draws the data and builds the initial network.
     public init(config: RegressionConfig, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
@@ -267,6 +271,9 @@ public final class RegressionTrainer {
         self.threads = max(1, threads)
         template = try RegressionTask.initialNetwork(config)
         (train, validation, test) = RegressionTask.data(config)
+        let probe = train.prefix(EpochSteps.stepProbeSamples).map { RegressionTask.encode($0, channels: config.inputChannels) }
+        stepLimit = try EpochSteps.stepLimit(template, threads: self.threads, inputs: probe,
+                                             readouts: [ReadoutRequest](repeating: .ttfs, count: probe.count))
     }
 
     /// The trainable vector of a network: weights, then learnable parameters.
@@ -288,7 +295,7 @@ public final class RegressionTrainer {
     /// First output spike time of `net` for every input x (`nil`: no output spike before tmax),
     /// simulated in blocks of 1024.
     public func predict(_ net: Network, on xs: [Double]) throws -> [Double?] {
-        let evaluator = BatchEvaluator(network: net, threads: threads)
+        let evaluator = BatchEvaluator(network: net, threads: threads, maxSteps: stepLimit)
         var out: [Double?] = []
         out.reserveCapacity(xs.count)
         for start in stride(from: 0, to: xs.count, by: 1024) {
@@ -329,7 +336,7 @@ public final class RegressionTrainer {
             let xs = batch.map { train[$0] }
             let net = try network(with: s.trainables)
             try EpochSteps.namingBatch(epoch: e, batch: b, of: batches.count, learningRate: config.lr) {
-                let (loss, grads, _) = try BatchEvaluator(network: net, threads: threads).lossAndGradient(
+                let (loss, grads, _) = try BatchEvaluator(network: net, threads: threads, maxSteps: stepLimit).lossAndGradient(
                     xs.map { RegressionTask.encode($0, channels: channels) }, readout: .ttfs, delayGradients: false) { i, r in
                     RegressionTask.loss(r, x: xs[i], tmax: tmax)
                 }

@@ -182,14 +182,9 @@ public final class Trainer {
     /// How the trainable vector maps onto the network.
     let layout: TrainableLayout
     /// The most solver steps one simulation of this run may take: 1000 times the most that any
-    /// of the first ``stepProbeSamples`` training samples takes with the initial network, at
-    /// least 1,000,000 and at most ``Simulator/defaultMaxSteps``. Parameters that diverge (an
-    /// absurd learning rate) then stop the run within seconds and with bounded memory, where 50
-    /// million steps per simulation took minutes and gigabytes. It depends only on the
-    /// configuration, so a resumed run has the same limit.
+    /// of the first 16 training samples takes with the initial network, at least 1,000,000 and
+    /// at most ``Simulator/defaultMaxSteps``, so that diverged parameters stop the run at once.
     public let stepLimit: Int
-    /// Training samples simulated at construction to set ``stepLimit``.
-    public static let stepProbeSamples = 16
 
     /// A trainer; validates the configuration, builds the initial network and sets ``stepLimit``.
     public init(config: TrainingConfig, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
@@ -199,13 +194,9 @@ public final class Trainer {
         template = try Classifier.initialNetwork(config)
         layout = TrainableLayout(config: config, template: template)
         data = try TaskData(config)
-        let probe = (0..<min(Trainer.stepProbeSamples, data.train.count)).map(data.train.input)
-        let cfg = config, net = template, workers = self.threads
-        let most = try namingErrors("the initial network on the first training samples") {
-            try BatchEvaluator(network: net, threads: workers)
-                .forward(probe, readouts: probe.map { Classifier.readout(cfg, input: $0) }).map(\.stepCount).max() ?? 0
-        }
-        stepLimit = min(Simulator.defaultMaxSteps, max(1_000_000, 1000 * most))
+        let probe = (0..<min(EpochSteps.stepProbeSamples, data.train.count)).map(data.train.input)
+        stepLimit = try EpochSteps.stepLimit(template, threads: self.threads, inputs: probe,
+                                             readouts: probe.map { Classifier.readout(config, input: $0) })
     }
 
     /// The trainable vector of a network (see ``TrainableLayout``).
