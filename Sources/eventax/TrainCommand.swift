@@ -29,6 +29,8 @@ struct CommonTrainOptions: ParsableArguments {
     @Option(help: "At most one spike per neuron: on or off (default: on for LIF and Izhikevich with TTFS).") var amos: String?
     @Option(parsing: .unconditional, help: "Initial weights: mean of the uniform range (MNIST: of the normal distribution; default per model).") var wmean: Double?
     @Option(parsing: .unconditional, help: "Initial weights: width of the uniform range (MNIST: standard deviation; default per model).") var wlim: Double?
+    @Option(parsing: .unconditional, help: "Initial bias currents of the spiking layers: mean of the uniform range (default per model; not for MNIST's state-based LIF, EGRU or multi-compartment networks).") var bmean: Double?
+    @Option(parsing: .unconditional, help: "Initial bias currents: width of the uniform range (default per model).") var blim: Double?
     @Option(name: .customLong("logit-scale"), parsing: .unconditional, help: "State-based losses: multiply the logits by this factor and divide the readout's initial weights by it (default 1).") var logitScale: Double?
     @Option(name: .customLong("fan-in"), help: "Scale initial weights by fan-in n: none, sqrt (1/√n) or linear (1/n) (default per model).") var fanIn: String?
     @Option(name: .customLong("delays"), parsing: .unconditional, help: "Train synaptic delays, initialized uniform in [0, LIMIT) ms (default: no delays).") var delayLimit: Double?
@@ -59,6 +61,8 @@ struct CommonTrainOptions: ParsableArguments {
         if let evalSubset { c.evalSubset = evalSubset }
         if let wmean { c.wmean = wmean }
         if let wlim { c.wlim = wlim }
+        if let bmean { c.bmean = bmean }
+        if let blim { c.blim = blim }
         if let logitScale { c.logitScale = logitScale }
         if let delayLimit { c.delayLimit = delayLimit }
         if let axonalDelayLimit { c.axonalDelayLimit = axonalDelayLimit }

@@ -451,6 +451,37 @@ import Foundation
         #expect((0..<53).allSatisfy { logSet.parameter("log_tmem", ofNeuron: $0) == log(30.0) && logSet.parameter("log_tsyn", ofNeuron: $0) == log(5.0) })
     }
 
+    @Test("--bmean/--blim set the initial bias currents of every spiking layer, leave the weights alone, and are refused where no such layer exists")
+    func initialBiases() throws {
+        var c = TrainingConfig()
+        let plain = try Classifier.initialNetwork(c)
+        let plainBias = (0..<53).map { plain.parameter("ic", ofNeuron: $0)! }
+        // The QIF default: uniform in [−0.5, 0.5], spread over most of it.
+        #expect(plainBias.allSatisfy { (-0.5...0.5).contains($0) } && plainBias.min()! < -0.4 && plainBias.max()! > 0.4)
+        c.bmean = 0.5; c.blim = 0.2
+        try c.validate()
+        let shifted = try Classifier.initialNetwork(c)
+        let bias = (0..<53).map { shifted.parameter("ic", ofNeuron: $0)! }
+        #expect(bias.allSatisfy { (0.4...0.6).contains($0) } && bias.min()! < 0.42 && bias.max()! > 0.58, "\(bias)")
+        #expect(shifted.weights == plain.weights)
+        // Only the mean given: the default width (1) around it.
+        c.blim = nil
+        let widthKept = try Classifier.initialNetwork(c)
+        #expect((0..<53).allSatisfy { (0...1).contains(widthKept.parameter("ic", ofNeuron: $0)!) })
+        // State-based: the hidden layer takes them; the LI readouts have no bias.
+        c.loss = .expIntegral; c.blim = 0
+        let state = try Classifier.initialNetwork(c)
+        #expect((0..<50).allSatisfy { state.parameter("ic", ofNeuron: $0) == 0.5 })
+        var multiCompartment = TrainingConfig()
+        multiCompartment.neuron = "multicompartment"
+        for var other in [TrainingConfig.xor(), multiCompartment, TrainingConfig.mnist(data: "/mnist")] {
+            other.bmean = 0.1
+            do { try other.validate(); Issue.record("expected an error for \(other.task) \(other.neuron)") } catch {
+                #expect("\(error)".hasPrefix("--bmean: sets the initial bias currents of the Yin-Yang and MNIST-TTFS networks only"), "\(error)")
+            }
+        }
+    }
+
     @Test("A trainable vector of the wrong length is an error naming it; a correct one round-trips")
     func trainablesShape() throws {
         let trainer = try Trainer(config: smallConfig(), threads: 1)

@@ -104,6 +104,11 @@ public enum Classifier {
             let width = config.wlim ?? (r.w.upperBound - r.w.lowerBound)
             r.w = (mean - width / 2)...(mean + width / 2)
         }
+        if config.bmean != nil || config.blim != nil {
+            let mean = config.bmean ?? (r.b.lowerBound + r.b.upperBound) / 2
+            let width = config.blim ?? (r.b.upperBound - r.b.lowerBound)
+            r.b = (mean - width / 2)...(mean + width / 2)
+        }
         func matrix(_ rows: Int, _ cols: Int, _ range: ClosedRange<Double>, scale: Double) -> [[Double]] {
             (0..<rows).map { _ in (0..<cols).map { _ in rng.uniform(range) * scale } }
         }

@@ -93,6 +93,11 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var wmean: Double?
     /// Width of the initial weight range; nil: the model's default.
     public var wlim: Double?
+    /// Initial bias currents `ic` of the Yin-Yang and MNIST-TTFS spiking layers are uniform in
+    /// bmean ± blim/2; nil: the model's default (LIF, QIF, Izhikevich [−0.5, 0.5], EIF [0, 0.05]).
+    public var bmean: Double?
+    /// Width of the initial bias range; nil: the model's default.
+    public var blim: Double?
     /// Scaling of the uniform initial weights of the Yin-Yang networks by fan-in (nil: the
     /// model's default: linear for EIF and Izhikevich, none otherwise).
     public var fanIn: FanInScaling?
@@ -208,6 +213,14 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         guard clip.isFinite, clip > 0 else { throw EventaxError.invalid(field: "--clip", "must be a finite number > 0, got \(clip)") }
         if let w = wlim, !(w.isFinite && w >= 0) { throw EventaxError.invalid(field: "--wlim", "must be a finite number ≥ 0, got \(w)") }
         if let w = wmean, !w.isFinite { throw EventaxError.invalid(field: "--wmean", "must be finite, got \(w)") }
+        if let b = blim, !(b.isFinite && b >= 0) { throw EventaxError.invalid(field: "--blim", "must be a finite number ≥ 0, got \(b)") }
+        if let b = bmean, !b.isFinite { throw EventaxError.invalid(field: "--bmean", "must be finite, got \(b)") }
+        if bmean != nil || blim != nil {
+            let field = bmean != nil ? "--bmean" : "--blim"
+            if task == "xor" || neuron == "multicompartment" || (task == "mnist" && Self.lifFamily.contains(neuron) && loss != .ttfs) {
+                throw EventaxError.invalid(field: field, "sets the initial bias currents of the Yin-Yang and MNIST-TTFS networks only, not of the \(task) \(task == "xor" ? "egru" : neuron) \(loss.rawValue) network (it has its own initialization)")
+            }
+        }
         if let d = delayLimit, !(d.isFinite && d >= 0) { throw EventaxError.invalid(field: "--delays", "must be a finite number ≥ 0, got \(d)") }
         if let d = axonalDelayLimit, !(d.isFinite && d >= 0) { throw EventaxError.invalid(field: "--axonal-delays", "must be a finite number ≥ 0, got \(d)") }
         if let n = trainSubset, !(1...trainAvailable).contains(n) { throw EventaxError.invalid(field: "--train-subset", "must be in 1...\(trainAvailable), got \(n)") }
