@@ -90,25 +90,40 @@ public enum Classifier {
                                         seed: config.seed &+ 0x9E37_79B9_7F4A_7C15)
     }
 
+    /// Which builder makes a configuration's network: ``architecture(_:)`` builds `.layered` itself
+    /// (the one that takes `--bmean`/`--blim`), the others have their own initialization.
+    enum Builder { case recurrentEGRU, mnistLIF, multiCompartment, layered }
+
+    /// The builder of `config`'s network.
+    static func builder(_ config: TrainingConfig) -> Builder {
+        if config.task == "xor" { return .recurrentEGRU }
+        if config.task == "mnist" && TrainingConfig.lifFamily.contains(config.neuron) && config.loss != .ttfs { return .mnistLIF }
+        if config.neuron == "multicompartment" { return .multiCompartment }
+        return .layered
+    }
+
+    /// `range` with its mean and width replaced by those given (nil: keep the range's own).
+    static func replaced(_ range: ClosedRange<Double>, mean: Double?, width: Double?) -> ClosedRange<Double> {
+        guard mean != nil || width != nil else { return range }
+        let m = mean ?? (range.lowerBound + range.upperBound) / 2
+        let w = width ?? (range.upperBound - range.lowerBound)
+        return (m - w / 2)...(m + w / 2)
+    }
+
     /// The task's network without delays. Yin-Yang and MNIST: inputs-H-classes, the chosen model in
     /// both layers for TTFS, else a hidden layer of it followed by integrating LI readouts without bias.
     static func architecture(_ config: TrainingConfig) throws -> Network {
-        if config.task == "xor" { return try recurrentEGRU(config) }
-        if config.task == "mnist" && TrainingConfig.lifFamily.contains(config.neuron) && config.loss != .ttfs { return try mnistLIF(config) }
-        if config.neuron == "multicompartment" { return try multiCompartment(config) }
+        switch builder(config) {
+        case .recurrentEGRU: return try recurrentEGRU(config)
+        case .mnistLIF: return try mnistLIF(config)
+        case .multiCompartment: return try multiCompartment(config)
+        case .layered: break
+        }
         var rng = SplitMix64(seed: config.seed)
         var r = initRanges(config.neuron)
         if let f = config.fanIn { r.fanIn = f }
-        if config.wmean != nil || config.wlim != nil {
-            let mean = config.wmean ?? (r.w.lowerBound + r.w.upperBound) / 2
-            let width = config.wlim ?? (r.w.upperBound - r.w.lowerBound)
-            r.w = (mean - width / 2)...(mean + width / 2)
-        }
-        if config.bmean != nil || config.blim != nil {
-            let mean = config.bmean ?? (r.b.lowerBound + r.b.upperBound) / 2
-            let width = config.blim ?? (r.b.upperBound - r.b.lowerBound)
-            r.b = (mean - width / 2)...(mean + width / 2)
-        }
+        r.w = replaced(r.w, mean: config.wmean, width: config.wlim)
+        r.b = replaced(r.b, mean: config.bmean, width: config.blim)
         func matrix(_ rows: Int, _ cols: Int, _ range: ClosedRange<Double>, scale: Double) -> [[Double]] {
             (0..<rows).map { _ in (0..<cols).map { _ in rng.uniform(range) * scale } }
         }

@@ -217,7 +217,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         if let b = bmean, !b.isFinite { throw EventaxError.invalid(field: "--bmean", "must be finite, got \(b)") }
         if bmean != nil || blim != nil {
             let field = bmean != nil ? "--bmean" : "--blim"
-            if task == "xor" || neuron == "multicompartment" || (task == "mnist" && Self.lifFamily.contains(neuron) && loss != .ttfs) {
+            if Classifier.builder(self) != .layered {
                 throw EventaxError.invalid(field: field, "sets the initial bias currents of the Yin-Yang and MNIST-TTFS networks only, not of the \(task) \(task == "xor" ? "egru" : neuron) \(loss.rawValue) network (it has its own initialization)")
             }
         }
